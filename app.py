@@ -1,0 +1,153 @@
+"""The docqa chat screen (Gradio). It calls ``qa`` and holds no retrieval logic.
+
+Start it with ``docqa serve``; ``build_app`` is here for tests and embedding in other apps.
+Text from documents is always escaped: it is shown, never interpreted as Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from index.errors import DocqaError
+from qa.context import passage_context
+from qa.results import Result
+from qa.retriever import Retriever
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+__all__ = ["build_app", "launch", "md_escape", "render_context", "render_reply"]
+
+_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+CSS = """
+.docqa-source pre { white-space: pre-wrap; font-size: 0.9em; max-height: 32em; overflow-y: auto; }
+.docqa-source mark { background: #fff3a0; color: inherit; padding: 0 1px; }
+.docqa-source .docqa-cite { font-weight: 600; margin-bottom: 0.4em; }
+.docqa-warn { color: #a15c00; }
+"""
+
+
+def md_escape(text: str) -> str:
+    """Text shown literally inside Markdown: Markdown punctuation escaped, then HTML escaped."""
+    return html.escape(_MD_SPECIALS.sub(r"\\\1", text), quote=False)
+
+
+def render_reply(question: str, results: list[Result]) -> str:
+    """The assistant's chat message: numbered passages with citation, score and text."""
+    if not results:
+        return "The index has no passages yet. Add documents and run `docqa index`."
+    lines = [f"Top {len(results)} passages for *{md_escape(question.strip())}*:", ""]
+    for r in results:
+        stale = " ⚠ *source changed since indexing*" if r.stale else ""
+        lines.append(f"**[{r.rank}]** {md_escape(r.citation)} · score {r.score:.3f}{stale}")
+        lines.extend("> " + md_escape(line) if line.strip() else ">" for line in r.text.split("\n"))
+        lines.append("")
+    lines.append("*Open a passage in its source with the picker on the right.*")
+    return "\n".join(lines)
+
+
+def render_context(retriever: Retriever, result: Result) -> str:
+    """HTML of the passage highlighted in its source; every piece of document text escaped."""
+    head = f'<div class="docqa-cite">[{result.rank}] {html.escape(result.citation)}</div>'
+    try:
+        ctx = passage_context(retriever.manifest.docs_root, result)
+    except DocqaError as exc:
+        note = f'<div class="docqa-warn">{html.escape(str(exc))}</div>'
+        return f'<div class="docqa-source">{head}{note}<pre><mark>{html.escape(result.text)}</mark></pre></div>'
+    note = (
+        ""
+        if ctx.matches
+        else (
+            '<div class="docqa-warn">The file changed since it was indexed; showing the indexed text. '
+            "Re-index to refresh.</div>"
+        )
+    )
+    body = (
+        ("…" if ctx.truncated_before else "")
+        + html.escape(ctx.before)
+        + f"<mark>{html.escape(ctx.text)}</mark>"
+        + html.escape(ctx.after)
+        + ("…" if ctx.truncated_after else "")
+    )
+    return f'<div class="docqa-source">{head}{note}<pre>{body}</pre></div>'
+
+
+def status_line(retriever: Retriever) -> str:
+    m = retriever.manifest
+    return (
+        f"**Index:** {len(m.files)} files · {m.passages} passages · model {md_escape(m.model)} · "
+        f"built {md_escape(m.built_at)}"
+    )
+
+
+def build_app(retriever: Retriever, *, k: int = 5) -> gr.Blocks:
+    """The chat app over one index. ``retrieve`` is also a named API endpoint for gradio_client."""
+    import gradio as gr
+
+    def answer(question: str, history: list[dict[str, Any]], k: float) -> tuple[Any, ...]:
+        history = [*history, {"role": "user", "content": md_escape(question)}]
+        try:
+            results = retriever.retrieve(question, int(k))
+        except (DocqaError, ValueError) as exc:
+            history.append({"role": "assistant", "content": md_escape(str(exc))})
+            return history, "", gr.update(choices=[], value=None), [], ""
+        history.append({"role": "assistant", "content": render_reply(question, results)})
+        choices = [(f"[{r.rank}] {r.citation}", r.rank) for r in results]
+        first = render_context(retriever, results[0]) if results else ""
+        return history, "", gr.update(choices=choices, value=1 if results else None), results, first
+
+    def open_passage(rank: int | None, results: list[Result]) -> str:
+        for r in results or []:
+            if r.rank == rank:
+                return render_context(retriever, r)
+        return ""
+
+    def retrieve_api(question: str, k: int = 5) -> list[dict[str, Any]]:
+        """Ranked passages with citations for a question, as JSON objects (same keys as `docqa ask --json`)."""
+        return [r.to_dict() for r in retriever.retrieve(question, int(k))]
+
+    with gr.Blocks(title="docqa", analytics_enabled=False) as demo:
+        gr.Markdown("## docqa: ask your documents")
+        status = gr.Markdown(status_line(retriever))
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(
+                    label="Answers", height=560, feedback_options=None, buttons=["copy"]
+                )
+                question = gr.Textbox(
+                    placeholder="Ask a question, e.g. how do I rebuild the index?",
+                    show_label=False,
+                    autofocus=True,
+                    submit_btn=True,
+                )
+                top_k = gr.Slider(1, 20, value=k, step=1, label="Passages to show")
+            with gr.Column(scale=2):
+                picker = gr.Dropdown(
+                    label="Open a cited passage in its source", choices=[], interactive=True
+                )
+                source = gr.HTML(elem_classes=["docqa-source-panel"])
+        results = gr.State([])
+        question.submit(
+            answer,
+            [question, chat, top_k],
+            [chat, question, picker, results, source],
+            api_visibility="private",
+        )
+        question.submit(lambda: status_line(retriever), None, status, api_visibility="private")
+        picker.change(open_passage, [picker, results], source, api_visibility="private")
+        gr.api(retrieve_api, api_name="retrieve")
+    return demo
+
+
+def launch(
+    index_dir: str | Path, *, model: str | None = None, host: str = "127.0.0.1", port: int = 7860
+) -> None:
+    """Load the index and its model, then serve the app until interrupted."""
+    retriever = Retriever(index_dir, model=model)
+    build_app(retriever).queue().launch(
+        server_name=host, server_port=port, css=CSS, footer_links=["api"]
+    )

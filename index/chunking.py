@@ -1,0 +1,145 @@
+"""Text -> paragraphs: blocks between blank lines, with Markdown headings as their heading path.
+
+A paragraph is a run of non-blank lines. In Markdown, heading lines are not paragraphs but set
+the heading path of what follows; fenced and indented code blocks and tables stay whole even
+across blank lines; thematic breaks, HTML comments and YAML front matter are not passages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .splitting import trim_span
+
+__all__ = ["CHUNKER_VERSION", "Block", "split_blocks"]
+
+# Bump when the passages produced for the same text change, so old indexes are rebuilt.
+CHUNKER_VERSION = 1
+
+_ATOMIC = {"fence": "code", "code_block": "code", "table_open": "table"}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph: ``text[start:end]`` with surrounding whitespace trimmed."""
+
+    start: int
+    end: int
+    kind: str
+    heading_path: tuple[str, ...]
+
+
+def split_blocks(text: str, fmt: str) -> list[Block]:
+    """Split a document's text into paragraph blocks; ``fmt`` is ``"text"`` or ``"markdown"``."""
+    lines = text.split("\n")
+    offsets = _line_offsets(lines)
+    roles = _markdown_roles(lines) if fmt == "markdown" else [None] * len(lines)
+
+    blocks: list[Block] = []
+    headings: list[tuple[int, str]] = []
+    run_start: int | None = None
+
+    def flush(stop: int, kind: str = "text") -> None:
+        nonlocal run_start
+        if run_start is not None:
+            block = trim_span(text, offsets[run_start], offsets[stop - 1] + len(lines[stop - 1]))
+            if block is not None:
+                blocks.append(Block(*block, kind, tuple(t for _, t in headings)))
+        run_start = None
+
+    i = 0
+    while i < len(lines):
+        role = roles[i]
+        if isinstance(role, _Atomic):
+            flush(i)
+            run_start = i
+            flush(role.stop, role.kind)
+            i = role.stop
+            continue
+        if isinstance(role, _Heading):
+            flush(i)
+            while headings and headings[-1][0] >= role.level:
+                headings.pop()
+            if role.title:
+                headings.append((role.level, role.title))
+            i = role.stop
+            continue
+        if role == "skip" or not lines[i].strip():
+            flush(i)
+        elif run_start is None:
+            run_start = i
+        i += 1
+    flush(len(lines))
+    return blocks
+
+
+@dataclass(frozen=True)
+class _Atomic:
+    stop: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class _Heading:
+    stop: int
+    level: int
+    title: str
+
+
+_Role = _Atomic | _Heading | str | None
+
+
+def _markdown_roles(lines: list[str]) -> list[_Role]:
+    """Per line: the start of a heading or atomic block, ``"skip"``, or None for prose."""
+    roles: list[_Role] = [None] * len(lines)
+    front = _front_matter_end(lines)
+    for n in range(front):
+        roles[n] = "skip"
+    source = "\n".join([""] * front + lines[front:])
+    tokens = MarkdownIt("commonmark").enable("table").parse(source)
+    for pos, tok in enumerate(tokens):
+        if tok.map is None:
+            continue
+        a, b = tok.map
+        if tok.type in _ATOMIC and roles[a] is None:
+            roles[a] = _Atomic(b, _ATOMIC[tok.type])
+        elif tok.level == 0 and tok.type == "heading_open":
+            roles[a] = _Heading(b, int(tok.tag[1:]), _inline_text(tokens[pos + 1]))
+        elif tok.level == 0 and (
+            tok.type == "hr"
+            or (tok.type == "html_block" and tok.content.lstrip().startswith("<!--"))
+        ):
+            for n in range(a, b):
+                roles[n] = "skip"
+    return roles
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """Number of lines of a leading YAML front matter block (0 when there is none)."""
+    if not lines or lines[0].rstrip() != "---":
+        return 0
+    for n in range(1, min(len(lines), 200)):
+        if lines[n].rstrip() in ("---", "..."):
+            return n + 1
+    return 0
+
+
+def _inline_text(tok: Token) -> str:
+    """Plain text of a heading: markup dropped, code spans and link text kept."""
+    parts = [
+        " " if child.type in ("softbreak", "hardbreak") else child.content
+        for child in tok.children or []
+        if child.type in ("text", "code_inline", "softbreak", "hardbreak")
+    ]
+    return " ".join("".join(parts).split())
+
+
+def _line_offsets(lines: list[str]) -> list[int]:
+    offsets, pos = [], 0
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    return offsets

@@ -1,0 +1,149 @@
+"""Finding documents in a folder and reading them as text, with a reason for every file left out."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import DocsNotFoundError
+
+__all__ = [
+    "FORMATS",
+    "Document",
+    "FileRef",
+    "Skipped",
+    "decode_text",
+    "read_document",
+    "walk_folder",
+]
+
+# File extension -> format name. The format picks the paragraph rules in `chunking`.
+FORMATS: dict[str, str] = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
+
+# Read this much to tell a binary file from text before decoding all of it.
+_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A candidate file: its path relative to the corpus root, size and modification time."""
+
+    path: str
+    abspath: Path
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was not indexed, or was indexed with a problem, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file's decoded text. Every passage's ``start``/``end`` index into ``text``."""
+
+    path: str
+    format: str
+    text: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    warning: str | None = None
+
+
+def walk_folder(root: Path) -> tuple[list[FileRef], list[Skipped]]:
+    """List the files under ``root`` that docqa can read, sorted; hidden files and folders skipped.
+
+    Folder symlinks are not followed (no loops); unsupported files are returned as ``Skipped``.
+    """
+    root = Path(root)
+    if not root.exists():
+        raise DocsNotFoundError(f"documents folder {str(root)!r} does not exist; check the path")
+    if not root.is_dir():
+        raise DocsNotFoundError(f"{str(root)!r} is not a folder; pass the folder that holds it")
+    found: list[FileRef] = []
+    skipped: list[Skipped] = []
+    for abspath in _walk(root):
+        rel = abspath.relative_to(root).as_posix()
+        ext = abspath.suffix.lower()
+        if ext not in FORMATS:
+            supported = ", ".join(sorted(FORMATS))
+            skipped.append(
+                Skipped(rel, f"unsupported file type {ext or '(none)'!r}; docqa reads {supported}")
+            )
+            continue
+        try:
+            st = abspath.stat()
+        except OSError as exc:
+            skipped.append(Skipped(rel, f"cannot read: {exc.strerror or exc}"))
+            continue
+        found.append(FileRef(rel, abspath, st.st_size, st.st_mtime_ns))
+    found.sort(key=lambda f: f.path)
+    skipped.sort(key=lambda s: s.path)
+    return found, skipped
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                path = Path(dirpath) / name
+                if path.is_file():
+                    yield path
+
+
+def read_document(ref: FileRef) -> Document | Skipped:
+    """Read and decode one file; a ``Skipped`` says why it cannot be indexed."""
+    try:
+        data = ref.abspath.read_bytes()
+    except OSError as exc:
+        return Skipped(ref.path, f"cannot read: {exc.strerror or exc}")
+    if not data.strip():
+        return Skipped(ref.path, "empty file" if not data else "no text (only whitespace)")
+    decoded = decode_text(data)
+    if decoded is None:
+        return Skipped(ref.path, "binary file (contains NUL bytes), not text")
+    text, warning = decoded
+    return Document(
+        path=ref.path,
+        format=FORMATS[ref.abspath.suffix.lower()],
+        text=text,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        mtime_ns=ref.mtime_ns,
+        warning=warning,
+    )
+
+
+def decode_text(data: bytes) -> tuple[str, str | None] | None:
+    """Decode file bytes the way ``open(path, encoding=...).read()`` would, or None if binary.
+
+    UTF-8 (BOM dropped) and UTF-16 with a BOM are read; invalid UTF-8 is replaced and reported
+    in the returned warning. Newlines become ``\\n``, as Python's text mode does, so passage
+    offsets match what a reader sees in ``open(path).read()``.
+    """
+    warning = None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", errors="replace")
+    elif b"\x00" in data[:_SNIFF_BYTES]:
+        return None
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            text = data.decode("utf-8-sig", errors="replace")
+            warning = f"invalid UTF-8 at byte {exc.start}; bad bytes shown as \ufffd"
+    return text.replace("\r\n", "\n").replace("\r", "\n"), warning

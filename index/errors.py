@@ -1,0 +1,46 @@
+"""Every exception docqa raises on purpose. The CLI and the app turn these into one-line messages."""
+
+from __future__ import annotations
+
+__all__ = [
+    "DocqaError",
+    "DocsNotFoundError",
+    "IndexBusyError",
+    "IndexCorruptError",
+    "IndexNotFoundError",
+    "ModelLoadError",
+    "ModelMismatchError",
+    "SourceUnavailableError",
+]
+
+
+class DocqaError(Exception):
+    """Root of docqa's own errors: the message says what is wrong and what to do."""
+
+
+class DocsNotFoundError(DocqaError):
+    """The documents folder does not exist or is not a folder."""
+
+
+class IndexNotFoundError(DocqaError):
+    """No index has been built at the given path."""
+
+
+class IndexCorruptError(DocqaError):
+    """The index on disk is unreadable or its parts disagree."""
+
+
+class IndexBusyError(DocqaError):
+    """Another process is writing this index."""
+
+
+class ModelLoadError(DocqaError):
+    """The embedding model could not be loaded from local files."""
+
+
+class ModelMismatchError(DocqaError):
+    """The index was built with a different model than the one asked for."""
+
+
+class SourceUnavailableError(DocqaError):
+    """A cited source file can no longer be read."""

@@ -1,0 +1,113 @@
+"""The index folder: numbered generations, one published by an atomic pointer, and a write lock.
+
+    INDEX_DIR/CURRENT            name of the published generation (replaced atomically)
+    INDEX_DIR/generations/NNNNNN one complete index each: manifest.json, passages.sqlite, vectors.faiss
+    INDEX_DIR/lock               held (flock) by the one process writing this index
+
+A reader reads CURRENT and opens that generation, so it sees the old index or the new one,
+never a mix. The superseded generation is kept one round for readers still opening it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import IndexBusyError, IndexNotFoundError
+
+__all__ = ["current_generation", "fsync_dir", "new_generation", "publish", "write_lock"]
+
+_CURRENT = "CURRENT"
+_GENERATIONS = "generations"
+
+
+def current_generation(index_dir: Path) -> Path:
+    """The published generation's folder; IndexNotFoundError when nothing was published."""
+    pointer = Path(index_dir) / _CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise IndexNotFoundError(
+            f"no index at {str(index_dir)!r}; build one with: docqa index DOCS --index {index_dir}"
+        ) from None
+    return Path(index_dir) / _GENERATIONS / name
+
+
+def new_generation(index_dir: Path) -> Path:
+    """Create an empty folder for the next generation (call while holding the write lock)."""
+    root = Path(index_dir) / _GENERATIONS
+    root.mkdir(parents=True, exist_ok=True)
+    numbers = [int(p.name) for p in root.iterdir() if p.name.isdigit()]
+    path = root / f"{max(numbers, default=0) + 1:06d}"
+    path.mkdir()
+    return path
+
+
+def publish(index_dir: Path, generation: Path) -> None:
+    """Make ``generation`` the current one with one atomic replace, then drop old generations."""
+    index_dir = Path(index_dir)
+    previous = None
+    with contextlib.suppress(IndexNotFoundError):
+        previous = current_generation(index_dir).name
+    fsync_dir(generation)
+    tmp = index_dir / f"{_CURRENT}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(generation.name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / _CURRENT)
+    fsync_dir(index_dir)
+    keep = {generation.name, previous}
+    for path in (index_dir / _GENERATIONS).iterdir():
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries (new files, renames) durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def write_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's write lock, or fail at once naming the process that holds it.
+
+    The lock is an flock, so the kernel frees it when its holder dies: a crash never leaves
+    an index locked.
+    """
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+            raise IndexBusyError(
+                f"index {str(index_dir)!r} is being written by another docqa process ({_describe(holder)}); "
+                "wait for it to finish"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "since": time.time()}).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _describe(holder: str) -> str:
+    try:
+        info = json.loads(holder)
+        since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info["since"]))
+        return f"pid {info['pid']}, since {since}"
+    except (ValueError, KeyError, TypeError):
+        return "holder unknown"

@@ -1,0 +1,85 @@
+"""The manifest: what an index generation holds and how it was made, as inspectable JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import IndexCorruptError
+
+__all__ = ["FORMAT_VERSION", "FileEntry", "Manifest", "read_manifest", "write_manifest"]
+
+# Bump on any change to the on-disk layout; readers refuse formats they do not know.
+FORMAT_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One indexed file: content hash, the size and mtime it had, its passage count and format."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
+    passages: int
+    format: str
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything a reader checks before trusting a generation."""
+
+    format_version: int
+    model: str
+    dimension: int
+    max_tokens: int
+    chunker_version: int
+    docs_root: str
+    built_at: str
+    build_seconds: float
+    passages: int
+    next_id: int
+    files: dict[str, FileEntry] = field(default_factory=dict)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    docqa_version: str = ""
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> None:
+    """Write ``manifest.json`` durably; it is written last, so its presence marks a complete generation."""
+    data = asdict(manifest)
+    tmp = folder / (MANIFEST_NAME + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=1, sort_keys=True, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, folder / MANIFEST_NAME)
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """Read and check a generation's manifest; IndexCorruptError when it is missing or unknown."""
+    path = folder / MANIFEST_NAME
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorruptError(
+            f"index generation {str(folder)!r} has no manifest; rebuild with docqa index --full"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(
+            f"cannot read {str(path)!r}: {exc}; rebuild with docqa index --full"
+        ) from exc
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexCorruptError(
+            f"index format {version} at {str(folder)!r} is not format {FORMAT_VERSION} that this docqa reads; "
+            "rebuild it with docqa index --full"
+        )
+    try:
+        data["files"] = {k: FileEntry(**v) for k, v in data.get("files", {}).items()}
+        return Manifest(**data)
+    except TypeError as exc:
+        raise IndexCorruptError(f"malformed manifest {str(path)!r}: {exc}") from exc

@@ -1,0 +1,67 @@
+"""The passage: one citable piece of a document, and how its citation reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Passage", "format_citation"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Passage:
+    """A paragraph (or one part of a long paragraph) with everything a reader needs to find it.
+
+    ``text == document_text[start:end]`` where ``document_text`` is the file's decoded text
+    (see :func:`index.documents.read_document`). ``paragraph`` counts paragraphs as a reader
+    does (1-based, headings not counted); ``part``/``parts`` number the pieces of a paragraph
+    that was too long for the model (both 1 when it fits whole). ``content_hash`` is the
+    SHA-256 of exactly what was embedded (heading path and text), so identical content is
+    embedded once.
+    """
+
+    id: int
+    source: str
+    paragraph: int
+    part: int
+    parts: int
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+    heading_path: tuple[str, ...]
+    kind: str
+    text: str
+    content_hash: str
+    page: int | None = None
+    page_end: int | None = None
+    page_label: str | None = None
+
+    @property
+    def citation(self) -> str:
+        """Human-readable citation, e.g. ``guide.md ¶4 · lines 20–24 · Indexing > Rebuilding``."""
+        return format_citation(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields, ``heading_path`` both as a list and joined, plus ``citation``."""
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["heading_path"] = list(self.heading_path)
+        data["heading"] = " > ".join(self.heading_path)
+        data["citation"] = self.citation
+        return data
+
+
+def format_citation(p: Passage) -> str:
+    """``file ¶N[.part] · lines a–b · Heading > Path``; pages replace lines where known."""
+    para = f"¶{p.paragraph}" if p.parts == 1 else f"¶{p.paragraph} (part {p.part}/{p.parts})"
+    bits = [f"{p.source} {para}"]
+    if p.page is not None:
+        end = p.page_end if p.page_end is not None else p.page
+        bits.append(f"p. {p.page}" if end == p.page else f"pp. {p.page}–{end}")
+    elif p.line_start == p.line_end:
+        bits.append(f"line {p.line_start}")
+    else:
+        bits.append(f"lines {p.line_start}–{p.line_end}")
+    if p.heading_path:
+        bits.append(" > ".join(p.heading_path))
+    return " · ".join(bits)

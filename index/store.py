@@ -1,0 +1,187 @@
+"""One index generation on disk: passage metadata in SQLite, vectors in FAISS under the same ids.
+
+The generation is written once and never modified; readers open it read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import IndexCorruptError
+from .generations import current_generation
+from .manifest import Manifest, read_manifest, write_manifest
+from .passage import Passage
+
+__all__ = ["IndexSnapshot", "open_snapshot", "write_generation"]
+
+PASSAGES_DB = "passages.sqlite"
+VECTORS = "vectors.faiss"
+
+_SCHEMA = """
+CREATE TABLE passages (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    paragraph INTEGER NOT NULL,
+    part INTEGER NOT NULL,
+    parts INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    line_start INTEGER NOT NULL,
+    line_end INTEGER NOT NULL,
+    page INTEGER,
+    page_end INTEGER,
+    page_label TEXT,
+    heading_path TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    content_hash TEXT NOT NULL
+);
+CREATE INDEX passages_source ON passages (source, paragraph, part);
+CREATE INDEX passages_hash ON passages (content_hash);
+"""
+_COLUMNS = (
+    "id source paragraph part parts start end line_start line_end page page_end page_label "
+    "heading_path kind text content_hash"
+).split()
+_SELECT = "SELECT " + ", ".join(f'"{c}"' for c in _COLUMNS) + " FROM passages"
+
+
+def _faiss() -> Any:
+    import faiss  # imported on use: it is heavy and not needed to read metadata
+
+    return faiss
+
+
+def write_generation(
+    folder: Path, manifest: Manifest, passages: Sequence[Passage], vectors: np.ndarray
+) -> None:
+    """Write a complete generation into the empty ``folder``; ``vectors[i]`` belongs to ``passages[i]``."""
+    if len(passages) != len(vectors) or manifest.passages != len(passages):
+        raise ValueError("passages, vectors and manifest disagree on the passage count")
+    db = sqlite3.connect(folder / PASSAGES_DB)
+    try:
+        db.executescript(_SCHEMA)
+        with db:
+            db.executemany(
+                f"INSERT INTO passages VALUES ({', '.join('?' * len(_COLUMNS))})",
+                (_row(p) for p in passages),
+            )
+    finally:
+        db.close()
+    faiss = _faiss()
+    flat = faiss.IndexFlatIP(manifest.dimension)
+    vec_index = faiss.IndexIDMap2(flat)
+    if len(passages):
+        ids = np.fromiter((p.id for p in passages), dtype=np.int64, count=len(passages))
+        vec_index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+    faiss.write_index(vec_index, str(folder / VECTORS))
+    for name in (PASSAGES_DB, VECTORS):
+        _fsync(folder / name)
+    write_manifest(folder, manifest)
+
+
+def _row(p: Passage) -> tuple[object, ...]:
+    values = {name: getattr(p, name) for name in _COLUMNS}
+    values["heading_path"] = json.dumps(list(p.heading_path), ensure_ascii=False)
+    return tuple(values[c] for c in _COLUMNS)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class IndexSnapshot:
+    """A read-only view of one published generation: vectors, passages and manifest.
+
+    Safe to share between threads. Open with :func:`open_snapshot`.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.manifest: Manifest = read_manifest(folder)
+        try:
+            self._vectors = _faiss().read_index(str(folder / VECTORS))
+            uri = f"file:{(folder / PASSAGES_DB).as_posix()}?mode=ro&immutable=1"
+            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            count = self._db.execute("SELECT count(*) FROM passages").fetchone()[0]
+        except (RuntimeError, sqlite3.Error) as exc:
+            raise IndexCorruptError(f"cannot read index generation {str(folder)!r}: {exc}") from exc
+        if not (count == self._vectors.ntotal == self.manifest.passages):
+            raise IndexCorruptError(
+                f"index generation {str(folder)!r} is inconsistent: {count} passages, "
+                f"{self._vectors.ntotal} vectors, manifest says {self.manifest.passages}; rebuild with --full"
+            )
+        self._lock = threading.Lock()
+
+    @property
+    def generation(self) -> str:
+        return self.folder.name
+
+    def __len__(self) -> int:
+        return int(self.manifest.passages)
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The ``k`` nearest passage ids to one query vector, best first, with inner-product scores."""
+        k = min(k, len(self))
+        if k <= 0:
+            return []
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        scores, ids = self._vectors.search(q, k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def passages(self, ids: Iterable[int]) -> dict[int, Passage]:
+        """Passages by id; ids not in this generation are absent from the result."""
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        with self._lock:
+            rows = self._db.execute(f"{_SELECT} WHERE id IN ({marks})", wanted).fetchall()
+        return {row[0]: _passage(row) for row in rows}
+
+    def all_passages(self) -> list[Passage]:
+        """Every passage, in document order."""
+        with self._lock:
+            rows = self._db.execute(f"{_SELECT} ORDER BY source, paragraph, part").fetchall()
+        return [_passage(r) for r in rows]
+
+    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """The stored vectors of ``ids``, one row each."""
+        out = np.zeros((len(ids), self.manifest.dimension), dtype=np.float32)
+        for row, pid in enumerate(ids):
+            out[row] = self._vectors.reconstruct(int(pid))
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _passage(row: tuple[object, ...]) -> Passage:
+    values = dict(zip(_COLUMNS, row, strict=True))
+    values["heading_path"] = tuple(json.loads(str(values["heading_path"])))
+    return Passage(**values)  # type: ignore[arg-type]
+
+
+def open_snapshot(index_dir: Path, *, attempts: int = 3) -> IndexSnapshot:
+    """Open the published generation. Retries when a concurrent publish removes it mid-open."""
+    for attempt in range(attempts):
+        folder = current_generation(index_dir)
+        try:
+            return IndexSnapshot(folder)
+        except IndexCorruptError:
+            if attempt + 1 == attempts or current_generation(index_dir) == folder:
+                raise
+    raise AssertionError("unreachable")

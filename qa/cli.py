@@ -1,0 +1,276 @@
+"""The ``docqa`` command: a thin click layer over ``index`` and ``qa``.
+
+docqa's own errors become one-line messages with exit status 1; nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from index import __version__
+from index.builder import BuildSummary, build_index
+from index.config import IndexConfig, default_index_dir
+from index.errors import DocqaError
+from index.store import open_snapshot
+
+__all__ = ["main"]
+
+BUNDLED_DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+_model_option = click.option(
+    "--model",
+    envvar="DOCQA_MODEL",
+    default=None,
+    help="Embedding model: a local folder, a cached hub name, or 'hashing' (tests). "
+    "Default: all-MiniLM-L6-v2 for new indexes, the index's own model for questions.",
+)
+_json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON value on stdout."
+)
+
+
+def _index_option(required_help: str) -> Callable[[Any], Any]:
+    return click.option(
+        "--index",
+        "index_dir",
+        envvar="DOCQA_INDEX",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=required_help,
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="docqa")
+def cli() -> None:
+    """Ask questions of your own documents, fully offline, with citations you can check."""
+    # docqa never needs the network: keep Hugging Face libraries from trying it.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@cli.command("index")
+@click.argument("docs", type=click.Path(path_type=Path))
+@_index_option("Index folder (default: one per documents folder under ~/.local/share/docqa).")
+@_model_option
+@click.option(
+    "--full", is_flag=True, help="Re-embed everything instead of reusing unchanged passages."
+)
+@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1))
+@_json_option
+def index_cmd(
+    docs: Path,
+    index_dir: Path | None,
+    model: str | None,
+    full: bool,
+    batch_size: int,
+    as_json: bool,
+) -> None:
+    """Index (or re-index) the documents in DOCS."""
+    with _errors():
+        summary = _build(docs, index_dir, model, full=full, batch_size=batch_size)
+    if as_json:
+        click.echo(json.dumps(_summary_json(summary)))
+        return
+    click.echo(
+        f"indexed {summary.files_indexed} files into {summary.index_dir}: {summary.passages} passages, "
+        f"{summary.embedded} embedded ({summary.reused} reused) in {summary.seconds:.1f} s"
+    )
+    for item in summary.files_skipped:
+        click.echo(f"  skipped {item['path']}: {item['reason']}")
+    for item in summary.files_degraded:
+        click.echo(f"  warning {item['path']}: {item['reason']}")
+
+
+def _build(
+    docs: Path,
+    index_dir: Path | None,
+    model: str | None,
+    *,
+    full: bool = False,
+    batch_size: int = 32,
+) -> BuildSummary:
+    from index.encoders import DEFAULT_MODEL
+
+    config = IndexConfig(
+        index_dir=index_dir or default_index_dir(docs),
+        model=model or DEFAULT_MODEL,
+        batch_size=batch_size,
+    )
+    with _progress_bars() as progress:
+        return build_index(docs, config, full=full, progress=progress)
+
+
+def _summary_json(summary: BuildSummary) -> dict[str, Any]:
+    data = asdict(summary)
+    ordered = {
+        k: data.pop(k)
+        for k in ("files_indexed", "files_skipped", "passages", "embedded", "seconds")
+    }
+    return ordered | data
+
+
+@cli.command("ask")
+@click.argument("question")
+@_index_option("Index folder to ask (or give --docs).")
+@click.option(
+    "--docs", type=click.Path(path_type=Path), help="Documents folder whose default index to ask."
+)
+@click.option(
+    "-k", "k", default=5, show_default=True, type=click.IntRange(min=1), help="How many passages."
+)
+@_model_option
+@_json_option
+def ask_cmd(
+    question: str,
+    index_dir: Path | None,
+    docs: Path | None,
+    k: int,
+    model: str | None,
+    as_json: bool,
+) -> None:
+    """Print the passages that best answer QUESTION, with citations."""
+    from .retriever import Retriever
+
+    with _errors():
+        results = Retriever(_resolve_index(index_dir, docs), model=model).retrieve(question, k)
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False))
+        return
+    if not results:
+        click.echo("the index has no passages")
+    for r in results:
+        flag = "  [source changed since indexing]" if r.stale else ""
+        click.echo(
+            click.style(f"{r.rank}. {r.citation}", bold=True) + f"  (score {r.score:.3f}){flag}"
+        )
+        click.echo("   " + r.text.replace("\n", "\n   ") + "\n")
+
+
+@cli.command("status")
+@_index_option("Index folder (or give --docs).")
+@click.option(
+    "--docs", type=click.Path(path_type=Path), help="Documents folder whose default index to show."
+)
+@_json_option
+def status_cmd(index_dir: Path | None, docs: Path | None, as_json: bool) -> None:
+    """Show what an index holds: files, passages, model, build time."""
+    with _errors():
+        folder = _resolve_index(index_dir, docs)
+        snap = open_snapshot(folder)
+        m = snap.manifest
+        snap.close()
+    data = {
+        "index_dir": str(folder),
+        "generation": snap.generation,
+        "docs_root": m.docs_root,
+        "files": len(m.files),
+        "passages": m.passages,
+        "model": m.model,
+        "dimension": m.dimension,
+        "built_at": m.built_at,
+        "build_seconds": m.build_seconds,
+        "files_skipped": m.skipped,
+        "format_version": m.format_version,
+        "chunker_version": m.chunker_version,
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    click.echo(f"index     {folder} (generation {snap.generation})")
+    click.echo(f"documents {m.docs_root}")
+    click.echo(f"files     {len(m.files)} indexed, {len(m.skipped)} skipped")
+    click.echo(f"passages  {m.passages}")
+    click.echo(f"model     {m.model} ({m.dimension} dimensions)")
+    click.echo(f"built     {m.built_at} in {m.build_seconds:.1f} s")
+    for item in m.skipped:
+        click.echo(f"  skipped {item['path']}: {item['reason']}")
+
+
+@cli.command("serve")
+@click.option(
+    "--docs", type=click.Path(path_type=Path), help="Documents folder (default: docqa's own guide)."
+)
+@_index_option("Index folder (default: one per documents folder).")
+@_model_option
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to bind; keep it local."
+)
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(0, 65535))
+def serve_cmd(
+    docs: Path | None, index_dir: Path | None, model: str | None, host: str, port: int
+) -> None:
+    """Start the chat app. With --docs (or by default) the index is brought up to date first."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    with _errors():
+        if docs is None and index_dir is None:
+            docs = BUNDLED_DOCS
+        if docs is not None:
+            index_dir = index_dir or default_index_dir(docs)
+            click.echo(f"bringing the index of {docs} up to date in {index_dir} ...", err=True)
+            _build(docs, index_dir, model)
+        assert index_dir is not None
+        from app import launch
+
+        launch(index_dir, model=model, host=host, port=port)
+
+
+def _resolve_index(index_dir: Path | None, docs: Path | None) -> Path:
+    if index_dir is not None:
+        return index_dir
+    if docs is not None:
+        return default_index_dir(docs)
+    raise click.UsageError("say which index: --index DIR (or DOCQA_INDEX), or --docs DOCS")
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """docqa's errors and bad values as one line on stderr, exit status 1."""
+    try:
+        yield
+    except (DocqaError, ValueError) as exc:
+        click.echo(f"docqa: error: {exc}", err=True)
+        sys.exit(1)
+
+
+@contextmanager
+def _progress_bars() -> Iterator[Callable[[str, int, int], None]]:
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(
+                total=total,
+                desc=stage,
+                unit="file" if stage == "reading" else "passage",
+                file=sys.stderr,
+                leave=True,
+                dynamic_ncols=True,
+            )
+        bar.update(done - bar.n)
+
+    try:
+        yield progress
+    finally:
+        for bar in bars.values():
+            bar.close()
+
+
+def main() -> None:
+    cli(prog_name="docqa")
+
+
+if __name__ == "__main__":
+    main()

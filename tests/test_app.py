@@ -1,0 +1,89 @@
+"""The chat app: escaped rendering, source view, and a real server queried with gradio_client."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from app import build_app, md_escape, render_context, render_reply
+from index import IndexConfig, build_index
+from qa import Retriever
+
+HOSTILE = (
+    "Click <script>alert('x')</script> or <img src=x onerror=alert(1)> "
+    "[here](javascript:alert(2)) **bold** & `code`"
+)
+
+
+@pytest.fixture
+def hostile_index(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "<evil>.md").write_text(f"# Title <b>x</b>\n\n{HOSTILE}\n", encoding="utf-8")
+    index_dir = tmp_path / "index"
+    build_index(docs, IndexConfig(index_dir=index_dir, model="hashing"))
+    return index_dir
+
+
+def test_md_escape_leaves_no_markup() -> None:
+    out = md_escape(HOSTILE)
+    assert "<script" not in out and "<img" not in out
+    assert "&lt;script&gt;" in out
+    assert "\\[here\\]\\(javascript:alert\\(2\\)\\)" in out
+    assert "\\*\\*bold\\*\\*" in out and "\\`code\\`" in out
+
+
+def test_reply_lists_numbered_passages_escaped(hostile_index: Path) -> None:
+    retriever = Retriever(hostile_index)
+    results = retriever.retrieve("click here", k=1)
+    reply = render_reply("click <b>here</b>", results)
+    assert "**[1]**" in reply
+    assert "score" in reply
+    assert "&lt;evil&gt;\\.md ¶1" in reply
+    for raw in ("<script", "<img", "<b>", "](javascript"):
+        assert raw not in reply
+
+
+def test_source_view_escapes_and_highlights(hostile_index: Path) -> None:
+    retriever = Retriever(hostile_index)
+    result = retriever.retrieve("click here", k=1)[0]
+    view = render_context(retriever, result)
+    assert "<mark>" in view
+    assert "&lt;script&gt;" in view
+    assert "<script" not in view and "<img" not in view
+
+
+def test_reply_for_an_empty_index_says_what_to_do() -> None:
+    assert "docqa index" in render_reply("q", [])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.app
+def test_app_serves_retrieve_to_gradio_client(hashing_index: Path) -> None:
+    from gradio_client import Client
+
+    demo = build_app(Retriever(hashing_index))
+    port = _free_port()
+    _, url, _ = demo.queue().launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True
+    )
+    try:
+        assert url.startswith(f"http://127.0.0.1:{port}")
+        client = Client(url, verbose=False)
+        items = client.predict(
+            "how do I rebuild the index after documents change", 3, api_name="/retrieve"
+        )
+        assert len(items) == 3
+        assert items[0]["source"] == "guide.md"
+        assert items[0]["heading_path"] == ["docqa guide", "Indexing", "Rebuilding"]
+        assert items[0]["citation"].startswith("guide.md ¶")
+        assert [i["rank"] for i in items] == [1, 2, 3]
+    finally:
+        demo.close()

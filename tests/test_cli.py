@@ -1,0 +1,187 @@
+"""The docqa command: JSON contracts, human output and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qa.cli import cli
+
+INDEX_KEYS = {"files_indexed", "files_skipped", "passages", "embedded", "seconds"}
+ASK_KEYS = {
+    "text",
+    "score",
+    "source",
+    "paragraph",
+    "start",
+    "end",
+    "line_start",
+    "line_end",
+    "heading_path",
+    "citation",
+}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_index_json_summary(corpus: Path, tmp_path: Path) -> None:
+    code, out, err = run(
+        "index", str(corpus), "--index", str(tmp_path / "idx"), "--model", "hashing", "--json"
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary.keys() >= INDEX_KEYS
+    assert summary["files_indexed"] == 2
+    assert summary["files_skipped"] == [
+        {
+            "path": "report.pdf",
+            "reason": "unsupported file type '.pdf'; docqa reads .markdown, .md, .text, .txt",
+        }
+    ]
+    assert summary["passages"] == summary["embedded"] == 8
+    assert isinstance(summary["seconds"], float)
+    assert "reading" in err  # the progress bar goes to stderr, keeping stdout pure JSON
+
+
+def test_index_twice_embeds_nothing_new(corpus: Path, tmp_path: Path) -> None:
+    args = ("index", str(corpus), "--index", str(tmp_path / "idx"), "--model", "hashing", "--json")
+    run(*args)
+    (corpus / "new.md").write_text("# New\n\nA brand new paragraph.\n", encoding="utf-8")
+    code, out, _ = run(*args)
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["embedded"] == 1
+    assert summary["passages"] == 9
+
+
+def test_index_human_summary_lists_skipped_files(corpus: Path, tmp_path: Path) -> None:
+    code, out, _ = run("index", str(corpus), "--index", str(tmp_path / "idx"), "--model", "hashing")
+    assert code == 0
+    assert "indexed 2 files" in out
+    assert "skipped report.pdf: unsupported file type" in out
+
+
+def test_ask_json_items(hashing_index: Path) -> None:
+    code, out, _ = run(
+        "ask",
+        "how do I rebuild the index after documents change",
+        "--index",
+        str(hashing_index),
+        "-k",
+        "3",
+        "--json",
+    )
+    assert code == 0
+    items = json.loads(out)
+    assert len(items) == 3
+    for item in items:
+        assert item.keys() >= ASK_KEYS
+    assert items[0]["source"] == "guide.md"
+    assert items[0]["heading_path"] == ["docqa guide", "Indexing", "Rebuilding"]
+    assert items[0]["citation"].startswith("guide.md ¶")
+
+
+def test_ask_human_output(hashing_index: Path) -> None:
+    code, out, _ = run("ask", "capital of France", "--index", str(hashing_index), "-k", "1")
+    assert code == 0
+    assert out.startswith("1. sub/notes.txt ¶2 · line 3")
+    assert "Paris" in out
+
+
+def test_status_json(hashing_index: Path, corpus: Path) -> None:
+    code, out, _ = run("status", "--index", str(hashing_index), "--json")
+    assert code == 0
+    status = json.loads(out)
+    assert status["files"] == 2
+    assert status["passages"] == 8
+    assert status["model"] == "hashing:dim=256,max_tokens=256"
+    assert status["docs_root"] == str(corpus.resolve())
+    assert status["built_at"]
+    assert status["files_skipped"][0]["path"] == "report.pdf"
+
+
+def test_docs_option_finds_the_default_index(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert run("index", str(corpus), "--model", "hashing")[0] == 0
+    assert list((tmp_path / "data" / "docqa" / "indexes").iterdir())
+    code, out, _ = run("ask", "bananas", "--docs", str(corpus), "--json", "-k", "1")
+    assert code == 0
+    assert json.loads(out)[0]["source"] == "sub/notes.txt"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("index", "{tmp}/missing", "--index", "{tmp}/i", "--model", "hashing"), "does not exist"),
+        (("ask", "q", "--index", "{tmp}/missing"), "no index at"),
+        (("status", "--index", "{tmp}/missing"), "no index at"),
+        (("ask", "  ", "--index", "{index}"), "question is empty"),
+        (("ask", "q", "--index", "{index}", "--model", "hashing:dim=8"), "was built with model"),
+        (
+            ("index", "{tmp}/docs", "--index", "{tmp}/i", "--model", "/no/such/model"),
+            "does not exist",
+        ),
+    ],
+)
+def test_errors_are_one_line_without_traceback(
+    args: tuple[str, ...], message: str, hashing_index: Path, tmp_path: Path
+) -> None:
+    filled = [a.format(tmp=tmp_path, index=hashing_index) for a in args]
+    code, out, err = run(*filled)
+    assert code == 1
+    assert out == ""
+    assert err.startswith("docqa: error:")
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_bad_k_is_rejected_by_the_cli(hashing_index: Path) -> None:
+    result = CliRunner().invoke(cli, ["ask", "q", "--index", str(hashing_index), "-k", "0"])
+    assert result.exit_code == 2
+    assert "-k" in result.stderr
+
+
+def test_ask_without_an_index_says_which_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DOCQA_INDEX", raising=False)
+    result = CliRunner().invoke(cli, ["ask", "q"])
+    assert result.exit_code == 2
+    assert "--index" in result.stderr
+
+
+def test_every_command_is_documented() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, command in cli.commands.items():
+        assert command.help, f"docqa {name} has no help text"
+        assert f"docqa {name}" in readme, f"README does not mention docqa {name}"
+
+
+def test_console_script_entry_point_runs(hashing_index: Path) -> None:
+    # The real entry point, in a fresh interpreter: the error path prints no traceback.
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from qa.cli import main; main()",
+            "ask",
+            "q",
+            "--index",
+            str(hashing_index / "nope"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("docqa: error: no index at")
+    assert "Traceback" not in proc.stderr
