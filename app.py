@@ -19,7 +19,7 @@ from qa.retriever import Retriever
 if TYPE_CHECKING:
     import gradio as gr
 
-__all__ = ["build_app", "launch", "md_escape", "render_context", "render_reply"]
+__all__ = ["build_app", "chat_turn", "launch", "md_escape", "render_context", "render_reply"]
 
 _MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
@@ -76,6 +76,23 @@ def render_context(retriever: Retriever, result: Result) -> str:
     return f'<div class="docqa-source">{head}{note}<pre>{body}</pre></div>'
 
 
+def chat_turn(
+    retriever: Retriever, question: str, history: list[dict[str, Any]], k: int
+) -> tuple[list[dict[str, Any]], list[Result]]:
+    """One exchange: the history with the question and the reply appended, and the results.
+
+    A bad question or an index problem becomes the reply text instead of an exception.
+    """
+    history = [*history, {"role": "user", "content": md_escape(question)}]
+    try:
+        results = retriever.retrieve(question, k)
+    except (DocqaError, ValueError) as exc:
+        history.append({"role": "assistant", "content": md_escape(str(exc))})
+        return history, []
+    history.append({"role": "assistant", "content": render_reply(question, results)})
+    return history, results
+
+
 def status_line(retriever: Retriever) -> str:
     m = retriever.manifest
     return (
@@ -89,16 +106,11 @@ def build_app(retriever: Retriever, *, k: int = 5) -> gr.Blocks:
     import gradio as gr
 
     def answer(question: str, history: list[dict[str, Any]], k: float) -> tuple[Any, ...]:
-        history = [*history, {"role": "user", "content": md_escape(question)}]
-        try:
-            results = retriever.retrieve(question, int(k))
-        except (DocqaError, ValueError) as exc:
-            history.append({"role": "assistant", "content": md_escape(str(exc))})
-            return history, "", gr.update(choices=[], value=None), [], ""
-        history.append({"role": "assistant", "content": render_reply(question, results)})
+        history, results = chat_turn(retriever, question, history, int(k))
         choices = [(f"[{r.rank}] {r.citation}", r.rank) for r in results]
         first = render_context(retriever, results[0]) if results else ""
-        return history, "", gr.update(choices=choices, value=1 if results else None), results, first
+        picked = gr.update(choices=choices, value=1 if results else None)
+        return history, "", picked, results, first
 
     def open_passage(rank: int | None, results: list[Result]) -> str:
         for r in results or []:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -17,7 +16,7 @@ from .chunking import CHUNKER_VERSION
 from .config import IndexConfig
 from .documents import Document, FileRef, Skipped, read_document, walk_folder
 from .encoders import Encoder, load_encoder
-from .errors import IndexNotFoundError
+from .errors import IndexCorruptError, IndexNotFoundError
 from .extract import document_passages
 from .generations import new_generation, publish, write_lock
 from .manifest import FORMAT_VERSION, FileEntry, Manifest
@@ -145,20 +144,23 @@ class _Found:
 
 def _open_previous(index_dir: Path, encoder: Encoder) -> IndexSnapshot | None:
     """The current generation when its vectors can be reused by ``encoder``, else None."""
-    with contextlib.suppress(IndexNotFoundError):
+    try:
         snap = open_snapshot(index_dir)
-        m = snap.manifest
-        if (m.model, m.dimension, m.max_tokens, m.chunker_version) == (
-            encoder.name,
-            encoder.dimension,
-            encoder.max_tokens,
-            CHUNKER_VERSION,
-        ):
-            return snap
-        log.info(
-            "model or chunker changed (%s -> %s): re-embedding everything", m.model, encoder.name
-        )
-        snap.close()
+    except IndexNotFoundError:
+        return None
+    except IndexCorruptError as exc:
+        log.warning("current index is unreadable, building from scratch: %s", exc)
+        return None
+    m = snap.manifest
+    if (m.model, m.dimension, m.max_tokens, m.chunker_version) == (
+        encoder.name,
+        encoder.dimension,
+        encoder.max_tokens,
+        CHUNKER_VERSION,
+    ):
+        return snap
+    log.info("model or chunker changed (%s -> %s): re-embedding everything", m.model, encoder.name)
+    snap.close()
     return None
 
 

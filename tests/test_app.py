@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app import build_app, md_escape, render_context, render_reply
+from app import build_app, chat_turn, md_escape, render_context, render_reply
 from index import IndexConfig, build_index
 from qa import Retriever
 
@@ -53,6 +53,24 @@ def test_source_view_escapes_and_highlights(hostile_index: Path) -> None:
     assert "<mark>" in view
     assert "&lt;script&gt;" in view
     assert "<script" not in view and "<img" not in view
+
+
+def test_chat_turn_appends_question_and_cited_reply(hashing_index: Path) -> None:
+    retriever = Retriever(hashing_index)
+    history, results = chat_turn(retriever, "capital of France", [], 2)
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    assert len(results) == 2
+    assert "sub/notes\\.txt ¶2 · line 3" in history[1]["content"]
+    history, results = chat_turn(retriever, "bananas", history, 1)
+    assert len(history) == 4
+    assert results[0].source == "sub/notes.txt"
+
+
+def test_chat_turn_turns_bad_input_into_a_reply(hashing_index: Path) -> None:
+    history, results = chat_turn(Retriever(hashing_index), "   ", [], 3)
+    assert results == []
+    assert history[-1]["role"] == "assistant"
+    assert "question is empty" in history[-1]["content"]
 
 
 def test_reply_for_an_empty_index_says_what_to_do() -> None:
