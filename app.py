@@ -94,7 +94,11 @@ def chat_turn(
 
 
 def status_line(retriever: Retriever) -> str:
-    m = retriever.manifest
+    """One line on the index being asked: files, passages, model, build time."""
+    try:
+        m = retriever.manifest
+    except DocqaError as exc:
+        return f"**Index:** {md_escape(str(exc))}"
     return (
         f"**Index:** {len(m.files)} files · {m.passages} passages · model {md_escape(m.model)} · "
         f"built {md_escape(m.built_at)}"

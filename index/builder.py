@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 # progress(stage, done, total): stage is "reading" or "embedding".
 Progress = Callable[[str, int, int], None]
 
+# A file modified this close to (or after) the previous scan may have changed again within the
+# same mtime tick, so size and mtime alone do not prove it unchanged: it is read again ("racy
+# clean", as git calls it). 2 s covers coarse file-system clocks.
+_RACY_NS = 2_000_000_000
+
 # Texts handed to the encoder per call: small enough for steady progress, large enough to batch well.
 _EMBED_CHUNK = 256
 
@@ -65,6 +70,7 @@ def build_index(
     the old index until the new one is complete.
     """
     started = time.perf_counter()
+    scanned_at_ns = time.time_ns()
     docs = Path(docs).expanduser()
     refs, skipped = walk_folder(docs)
     encoder = encoder or load_encoder(config.model, batch_size=config.batch_size)
@@ -89,6 +95,7 @@ def build_index(
                 passages=len(passages),
                 next_id=max(next_id, old.next_id),
                 files=_file_entries(found, passages),
+                scanned_at_ns=scanned_at_ns,
                 skipped=[{"path": s.path, "reason": s.reason} for s in skipped],
                 docqa_version=__version__,
             )
@@ -120,6 +127,7 @@ class _Previous:
     files: dict[str, FileEntry] = field(default_factory=dict)
     by_source: dict[str, list[Passage]] = field(default_factory=dict)
     next_id: int = 1
+    scanned_at_ns: int = 0
 
     @classmethod
     def of(cls, snap: IndexSnapshot | None) -> _Previous:
@@ -128,7 +136,15 @@ class _Previous:
         by_source: dict[str, list[Passage]] = {}
         for p in snap.all_passages():
             by_source.setdefault(p.source, []).append(p)
-        return cls(dict(snap.manifest.files), by_source, snap.manifest.next_id)
+        m = snap.manifest
+        return cls(dict(m.files), by_source, m.next_id, m.scanned_at_ns)
+
+    def unchanged(self, ref: FileRef) -> FileEntry | None:
+        """The entry of a file that has provably not changed since the last scan, else None."""
+        entry = self.files.get(ref.path)
+        if entry is None or (entry.size, entry.mtime_ns) != (ref.size, ref.mtime_ns):
+            return None
+        return entry if entry.mtime_ns < self.scanned_at_ns - _RACY_NS else None
 
 
 @dataclass
@@ -170,8 +186,8 @@ def _collect(
     """Passages of every readable file; unchanged files (same size and mtime) are not read again."""
     found = _Found()
     for done, ref in enumerate(refs, start=1):
-        entry = old.files.get(ref.path)
-        if entry is not None and (entry.size, entry.mtime_ns) == (ref.size, ref.mtime_ns):
+        entry = old.unchanged(ref)
+        if entry is not None:
             found.reused_files[ref.path] = entry
             found.passages.extend(old.by_source.get(ref.path, []))
         else:

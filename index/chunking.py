@@ -7,6 +7,7 @@ across blank lines; thematic breaks, HTML comments and YAML front matter are not
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -19,6 +20,8 @@ __all__ = ["CHUNKER_VERSION", "Block", "split_blocks"]
 # Bump when the passages produced for the same text change, so old indexes are rebuilt.
 CHUNKER_VERSION = 1
 
+_COMMENTS = re.compile(r"<!--.*?-->", re.S)
+_YAML_KEY = re.compile(r"""^["']?[\w][\w .-]*["']?:(\s|$)""")
 _ATOMIC = {"fence": "code", "code_block": "code", "table_open": "table"}
 
 
@@ -110,7 +113,7 @@ def _markdown_roles(lines: list[str]) -> list[_Role]:
             roles[a] = _Heading(b, int(tok.tag[1:]), _inline_text(tokens[pos + 1]))
         elif tok.level == 0 and (
             tok.type == "hr"
-            or (tok.type == "html_block" and tok.content.lstrip().startswith("<!--"))
+            or (tok.type == "html_block" and not _COMMENTS.sub("", tok.content).strip())
         ):
             for n in range(a, b):
                 roles[n] = "skip"
@@ -118,8 +121,12 @@ def _markdown_roles(lines: list[str]) -> list[_Role]:
 
 
 def _front_matter_end(lines: list[str]) -> int:
-    """Number of lines of a leading YAML front matter block (0 when there is none)."""
-    if not lines or lines[0].rstrip() != "---":
+    """Number of lines of a leading YAML front matter block (0 when there is none).
+
+    Front matter opens with ``---`` directly followed by a ``key:`` line; a thematic break
+    followed by prose is not front matter.
+    """
+    if len(lines) < 3 or lines[0].rstrip() != "---" or not _YAML_KEY.match(lines[1]):
         return 0
     for n in range(1, min(len(lines), 200)):
         if lines[n].rstrip() in ("---", "..."):

@@ -28,9 +28,6 @@ FORMATS: dict[str, str] = {
     ".markdown": "markdown",
 }
 
-# Read this much to tell a binary file from text before decoding all of it.
-_SNIFF_BYTES = 8192
-
 
 @dataclass(frozen=True)
 class FileRef:
@@ -75,9 +72,12 @@ def walk_folder(root: Path) -> tuple[list[FileRef], list[Skipped]]:
         raise DocsNotFoundError(f"{str(root)!r} is not a folder; pass the folder that holds it")
     found: list[FileRef] = []
     skipped: list[Skipped] = []
-    for abspath in _walk(root):
+    for abspath in _walk(root, skipped):
         rel = abspath.relative_to(root).as_posix()
         ext = abspath.suffix.lower()
+        if not abspath.is_file():
+            skipped.append(Skipped(rel, _not_a_file(abspath)))
+            continue
         if ext not in FORMATS:
             supported = ", ".join(sorted(FORMATS))
             skipped.append(
@@ -95,14 +95,29 @@ def walk_folder(root: Path) -> tuple[list[FileRef], list[Skipped]]:
     return found, skipped
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+def _walk(root: Path, skipped: list[Skipped]) -> Iterator[Path]:
+    """Every non-hidden entry that is not a folder; unreadable folders are reported in ``skipped``."""
+
+    def unreadable(exc: OSError) -> None:
+        rel = Path(exc.filename).relative_to(root).as_posix() if exc.filename else "?"
+        skipped.append(Skipped(rel + "/", f"cannot read folder: {exc.strerror or exc}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if not name.startswith("."):
-                path = Path(dirpath) / name
-                if path.is_file():
-                    yield path
+                yield Path(dirpath) / name
+
+
+def _not_a_file(path: Path) -> str:
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:
+            return "symbolic link loop"
+        except OSError:
+            return "broken symbolic link"
+    return "not a regular file"
 
 
 def read_document(ref: FileRef) -> Document | Skipped:
@@ -111,12 +126,14 @@ def read_document(ref: FileRef) -> Document | Skipped:
         data = ref.abspath.read_bytes()
     except OSError as exc:
         return Skipped(ref.path, f"cannot read: {exc.strerror or exc}")
-    if not data.strip():
-        return Skipped(ref.path, "empty file" if not data else "no text (only whitespace)")
+    if not data:
+        return Skipped(ref.path, "empty file")
     decoded = decode_text(data)
     if decoded is None:
         return Skipped(ref.path, "binary file (contains NUL bytes), not text")
     text, warning = decoded
+    if not text.strip():
+        return Skipped(ref.path, "no text (only whitespace)")
     return Document(
         path=ref.path,
         format=FORMATS[ref.abspath.suffix.lower()],
@@ -131,19 +148,24 @@ def read_document(ref: FileRef) -> Document | Skipped:
 def decode_text(data: bytes) -> tuple[str, str | None] | None:
     """Decode file bytes the way ``open(path, encoding=...).read()`` would, or None if binary.
 
-    UTF-8 (BOM dropped) and UTF-16 with a BOM are read; invalid UTF-8 is replaced and reported
-    in the returned warning. Newlines become ``\\n``, as Python's text mode does, so passage
+    UTF-8 (BOM dropped), and UTF-16 or UTF-32 with a BOM, are read; a NUL byte elsewhere marks
+    a binary file. Invalid bytes are replaced and reported in the returned warning. Newlines become ``\\n``, as Python's text mode does, so passage
     offsets match what a reader sees in ``open(path).read()``.
     """
-    warning = None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16", errors="replace")
-    elif b"\x00" in data[:_SNIFF_BYTES]:
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        encoding, skip = "utf-32", 0
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding, skip = "utf-16", 0
+    elif b"\x00" in data:
         return None
     else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            text = data.decode("utf-8-sig", errors="replace")
-            warning = f"invalid UTF-8 at byte {exc.start}; bad bytes shown as \ufffd"
+        encoding, skip = "utf-8", 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    warning = None
+    try:
+        text = data[skip:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        text = data[skip:].decode(encoding, errors="replace")
+        warning = (
+            f"invalid {encoding.upper()} at byte {exc.start + skip}; bad bytes shown as \ufffd"
+        )
     return text.replace("\r\n", "\n").replace("\r", "\n"), warning

@@ -173,7 +173,7 @@ def _hashing(spec: str) -> HashingEncoder:
     options: dict[str, int] = {}
     for item in filter(None, spec.partition(":")[2].split(",")):
         key, _, value = item.partition("=")
-        if key not in ("dim", "max_tokens") or not value.isdigit():
+        if key not in ("dim", "max_tokens") or not (value.isascii() and value.isdigit()):
             raise ModelLoadError(
                 f"bad hashing model spec {spec!r}; use hashing:dim=256,max_tokens=256"
             )

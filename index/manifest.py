@@ -44,6 +44,7 @@ class Manifest:
     passages: int
     next_id: int
     files: dict[str, FileEntry] = field(default_factory=dict)
+    scanned_at_ns: int = 0  # when the build looked at the files (time.time_ns())
     skipped: list[dict[str, str]] = field(default_factory=list)
     docqa_version: str = ""
 
@@ -72,6 +73,10 @@ def read_manifest(folder: Path) -> Manifest:
         raise IndexCorruptError(
             f"cannot read {str(path)!r}: {exc}; rebuild with docqa index --full"
         ) from exc
+    if not isinstance(data, dict):
+        raise IndexCorruptError(
+            f"malformed manifest {str(path)!r}; rebuild with docqa index --full"
+        )
     version = data.get("format_version")
     if version != FORMAT_VERSION:
         raise IndexCorruptError(
@@ -81,5 +86,7 @@ def read_manifest(folder: Path) -> Manifest:
     try:
         data["files"] = {k: FileEntry(**v) for k, v in data.get("files", {}).items()}
         return Manifest(**data)
-    except TypeError as exc:
-        raise IndexCorruptError(f"malformed manifest {str(path)!r}: {exc}") from exc
+    except (TypeError, AttributeError) as exc:
+        raise IndexCorruptError(
+            f"malformed manifest {str(path)!r} ({exc}); rebuild with docqa index --full"
+        ) from exc

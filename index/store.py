@@ -117,13 +117,28 @@ class IndexSnapshot:
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             count = self._db.execute("SELECT count(*) FROM passages").fetchone()[0]
         except (RuntimeError, sqlite3.Error) as exc:
-            raise IndexCorruptError(f"cannot read index generation {str(folder)!r}: {exc}") from exc
+            self._close_quietly()
+            raise IndexCorruptError(
+                f"cannot read index generation {str(folder)!r} ({exc}); rebuild with docqa index --full"
+            ) from exc
+        if self._vectors.d != self.manifest.dimension:
+            self._close_quietly()
+            raise IndexCorruptError(
+                f"index generation {str(folder)!r} holds {self._vectors.d}-dimensional vectors but its "
+                f"manifest says {self.manifest.dimension}; rebuild with docqa index --full"
+            )
         if not (count == self._vectors.ntotal == self.manifest.passages):
+            self._close_quietly()
             raise IndexCorruptError(
                 f"index generation {str(folder)!r} is inconsistent: {count} passages, "
                 f"{self._vectors.ntotal} vectors, manifest says {self.manifest.passages}; rebuild with --full"
             )
         self._lock = threading.Lock()
+
+    def _close_quietly(self) -> None:
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
 
     @property
     def generation(self) -> str:

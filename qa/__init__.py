@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from index.errors import (
     DocqaError,
+    DocsNotFoundError,
+    IndexBusyError,
     IndexCorruptError,
     IndexNotFoundError,
     ModelLoadError,
@@ -24,6 +26,8 @@ from .retriever import Retriever, retrieve
 
 __all__ = [
     "DocqaError",
+    "DocsNotFoundError",
+    "IndexBusyError",
     "IndexCorruptError",
     "IndexNotFoundError",
     "ModelLoadError",

@@ -31,7 +31,7 @@ _model_option = click.option(
     envvar="DOCQA_MODEL",
     default=None,
     help="Embedding model: a local folder, a cached hub name, or 'hashing' (tests). "
-    "Default: all-MiniLM-L6-v2 for new indexes, the index's own model for questions.",
+    "Default: the model the index was built with; all-MiniLM-L6-v2 for a new index.",
 )
 _json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON value on stdout."
@@ -56,6 +56,7 @@ def cli() -> None:
     # docqa never needs the network: keep Hugging Face libraries from trying it.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 @cli.command("index")
@@ -79,7 +80,7 @@ def index_cmd(
     with _errors():
         summary = _build(docs, index_dir, model, full=full, batch_size=batch_size)
     if as_json:
-        click.echo(json.dumps(_summary_json(summary)))
+        click.echo(json.dumps(_summary_json(summary), ensure_ascii=False))
         return
     click.echo(
         f"indexed {summary.files_indexed} files into {summary.index_dir}: {summary.passages} passages, "
@@ -99,15 +100,25 @@ def _build(
     full: bool = False,
     batch_size: int = 32,
 ) -> BuildSummary:
-    from index.encoders import DEFAULT_MODEL
-
+    index_dir = index_dir or default_index_dir(docs)
     config = IndexConfig(
-        index_dir=index_dir or default_index_dir(docs),
-        model=model or DEFAULT_MODEL,
-        batch_size=batch_size,
+        index_dir=index_dir, model=model or _model_of(index_dir), batch_size=batch_size
     )
     with _progress_bars() as progress:
         return build_index(docs, config, full=full, progress=progress)
+
+
+def _model_of(index_dir: Path) -> str:
+    """The model an existing index was built with, so re-indexing never switches models silently."""
+    from index.encoders import DEFAULT_MODEL
+    from index.errors import IndexCorruptError, IndexNotFoundError
+
+    try:
+        snap = open_snapshot(index_dir)
+    except (IndexNotFoundError, IndexCorruptError):
+        return DEFAULT_MODEL
+    snap.close()
+    return snap.manifest.model
 
 
 def _summary_json(summary: BuildSummary) -> dict[str, Any]:
@@ -213,18 +224,30 @@ def serve_cmd(
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     with _errors():
         if docs is None and index_dir is None:
+            if not BUNDLED_DOCS.is_dir():
+                raise click.UsageError("docqa's own guide is not installed here; pass --docs DOCS")
             docs = BUNDLED_DOCS
         if docs is not None:
-            index_dir = index_dir or default_index_dir(docs)
+            index_dir = _resolve_index(index_dir, docs)
             click.echo(f"bringing the index of {docs} up to date in {index_dir} ...", err=True)
             _build(docs, index_dir, model)
         assert index_dir is not None
         from app import launch
 
-        launch(index_dir, model=model, host=host, port=port)
+        try:
+            launch(index_dir, model=model, host=host, port=port)
+        except OSError as exc:
+            raise DocqaError(f"cannot serve on {host}:{port}: {exc}; try another --port") from exc
 
 
 def _resolve_index(index_dir: Path | None, docs: Path | None) -> Path:
+    """--index wins; --docs given on the command line wins over DOCQA_INDEX from the environment."""
+    from_env = (
+        click.get_current_context().get_parameter_source("index_dir")
+        == click.core.ParameterSource.ENVIRONMENT
+    )
+    if docs is not None and from_env:
+        return default_index_dir(docs)
     if index_dir is not None:
         return index_dir
     if docs is not None:

@@ -89,7 +89,7 @@ def _check_model(index_dir: Path, built_with: str, wanted: str) -> None:
     if built_with != wanted:
         raise ModelMismatchError(
             f"index {str(index_dir)!r} was built with model {built_with!r}, not {wanted!r}; "
-            f"use --model {built_with!r} or rebuild: docqa index DOCS --index {index_dir} --full --model {wanted!r}"
+            f"leave out --model to use the index's own, or rebuild: docqa index DOCS --index {index_dir} --model {wanted!r}"
         )
 
 

@@ -185,3 +185,27 @@ def test_console_script_entry_point_runs(hashing_index: Path) -> None:
     assert proc.returncode == 1
     assert proc.stderr.startswith("docqa: error: no index at")
     assert "Traceback" not in proc.stderr
+
+
+def test_reindex_without_model_keeps_the_index_model(corpus: Path, tmp_path: Path) -> None:
+    index_dir = str(tmp_path / "idx")
+    run("index", str(corpus), "--index", index_dir, "--model", "hashing:dim=64", "--json")
+    (corpus / "more.txt").write_text("One more paragraph.\n", encoding="utf-8")
+    code, out, err = run("index", str(corpus), "--index", index_dir, "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["model"] == "hashing:dim=64,max_tokens=256"
+    assert summary["embedded"] == 1
+
+
+def test_docs_on_the_command_line_wins_over_docqa_index(
+    corpus: Path, hashing_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("DOCQA_INDEX", str(hashing_index))
+    code, out, _ = run("status", "--json")
+    assert code == 0
+    assert json.loads(out)["index_dir"] == str(hashing_index)
+    code, _, err = run("status", "--docs", str(corpus), "--json")
+    assert code == 1
+    assert "no index at" in err and str(tmp_path / "data") in err
