@@ -23,6 +23,12 @@ __all__ = ["build_app", "chat_turn", "launch", "md_escape", "render_context", "r
 
 _MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
+# Bring the highlighted passage into view inside the source panel.
+_SCROLL_TO_MARK = (
+    "() => { const m = document.querySelector('.docqa-source mark');"
+    " if (m) m.scrollIntoView({block: 'nearest', behavior: 'smooth'}); }"
+)
+
 CSS = """
 .docqa-source pre { white-space: pre-wrap; font-size: 0.9em; max-height: 32em; overflow-y: auto; }
 .docqa-source mark { background: #fff3a0; color: inherit; padding: 0 1px; }
@@ -147,14 +153,16 @@ def build_app(retriever: Retriever, *, k: int = 5) -> gr.Blocks:
                 )
                 source = gr.HTML(elem_classes=["docqa-source-panel"])
         results = gr.State([])
-        question.submit(
+        asked = question.submit(
             answer,
             [question, chat, top_k],
             [chat, question, picker, results, source],
             api_visibility="private",
         )
         question.submit(lambda: status_line(retriever), None, status, api_visibility="private")
-        picker.change(open_passage, [picker, results], source, api_visibility="private")
+        shown = picker.change(open_passage, [picker, results], source, api_visibility="private")
+        for event in (asked, shown):
+            event.then(None, None, None, js=_SCROLL_TO_MARK, api_visibility="private")
         gr.api(retrieve_api, api_name="retrieve")
     return demo
 

@@ -185,6 +185,8 @@ def _collect(
 ) -> _Found:
     """Passages of every readable file; unchanged files (same size and mtime) are not read again."""
     found = _Found()
+    if progress:
+        progress("reading", 0, len(refs))
     for done, ref in enumerate(refs, start=1):
         entry = old.unchanged(ref)
         if entry is not None:
@@ -221,6 +223,8 @@ def _vectors(
     if reuse and previous is not None:
         by_hash.update(zip(reuse, previous.vectors([known[h] for h in reuse]), strict=True))
     todo = [(h, t) for h, t in found.to_embed.items() if h not in by_hash]
+    if progress and todo:
+        progress("embedding", 0, len(todo))
     for lo in range(0, len(todo), _EMBED_CHUNK):
         chunk = todo[lo : lo + _EMBED_CHUNK]
         batch = encoder.embed([t for _, t in chunk])

@@ -18,7 +18,7 @@ _MAX_HEADING_SHARE = 0.5
 
 
 def embed_input(heading_path: tuple[str, ...], text: str) -> str:
-    """What the model sees for a passage: its heading path, then its text."""
+    """What the model sees for a passage: its heading path (prose only), then its text."""
     return f"{' > '.join(heading_path)}\n\n{text}" if heading_path else text
 
 
@@ -32,7 +32,9 @@ def document_passages(
     line_starts = _line_starts(text)
     out: list[tuple[Passage, str]] = []
     for number, block in enumerate(split_blocks(text, doc.format), start=1):
-        context = block.heading_path
+        # Headings give prose its subject; a code block speaks for itself, and with the heading
+        # in front a one-line command would outrank the paragraph that explains it.
+        context = block.heading_path if block.kind != "code" else ()
         if context and count_tokens(" > ".join(context)) > max_tokens * _MAX_HEADING_SHARE:
             context = ()
 

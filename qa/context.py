@@ -30,9 +30,9 @@ class PassageContext:
 
 
 def passage_context(
-    docs_root: str | Path, passage: Passage, *, window: int = 1500
+    docs_root: str | Path, passage: Passage, *, before: int = 600, after: int = 1500
 ) -> PassageContext:
-    """Read the passage's source and cut about ``window`` characters either side, at line ends."""
+    """Read the passage's source and cut about ``before``/``after`` characters around it, at line ends."""
     path = Path(docs_root) / passage.source
     try:
         st = path.stat()
@@ -46,10 +46,10 @@ def passage_context(
     text = doc.text
     if text[passage.start : passage.end] != passage.text:
         return PassageContext(passage.source, "", passage.text, "", False, False, False)
-    lo = max(0, passage.start - window)
+    lo = max(0, passage.start - before)
     if lo > 0:
         lo = text.find("\n", lo, passage.start) + 1 or lo
-    hi = min(len(text), passage.end + window)
+    hi = min(len(text), passage.end + after)
     if hi < len(text):
         cut = text.rfind("\n", passage.end, hi)
         hi = cut if cut >= 0 else hi

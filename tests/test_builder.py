@@ -354,8 +354,11 @@ def test_progress_reports_reading_and_embedding(docs: Path, index_dir: Path) -> 
     calls: list[tuple[str, int, int]] = []
     build(docs, index_dir, RecordingEncoder(), progress=lambda *a: calls.append(a))
     # guide.md, empty.txt and sub/notes.txt are read; report.pdf is not a candidate
-    assert [c for c in calls if c[0] == "reading"] == [("reading", n, 3) for n in (1, 2, 3)]
-    assert [c for c in calls if c[0] == "embedding"][-1] == ("embedding", 5, 5)
+    # Each stage reports 0 first, so a progress bar shows before the first unit of work.
+    assert [c for c in calls if c[0] == "reading"] == [("reading", n, 3) for n in (0, 1, 2, 3)]
+    embedding = [c for c in calls if c[0] == "embedding"]
+    assert embedding[0] == ("embedding", 0, 5)
+    assert embedding[-1] == ("embedding", 5, 5)
 
 
 def test_build_with_model_spec_uses_hashing_encoder(docs: Path, index_dir: Path) -> None:

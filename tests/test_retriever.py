@@ -134,7 +134,7 @@ def test_passage_context_highlights_the_span(hashing_index: Path, corpus: Path) 
 def test_passage_context_window_is_cut_at_line_ends(hashing_index: Path) -> None:
     retriever = qa.Retriever(hashing_index)
     r = retriever.retrieve("capital of France Paris", k=1)[0]
-    ctx = qa.passage_context(retriever.manifest.docs_root, r, window=10)
+    ctx = qa.passage_context(retriever.manifest.docs_root, r, before=10, after=10)
     assert ctx.truncated_before and ctx.truncated_after
     assert ctx.before == "\n"  # the blank line just before; the previous paragraph is cut
     assert ctx.after == "\n"
