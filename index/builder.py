@@ -1,27 +1,31 @@
-"""Building an index: walk the folder, cut passages, embed what is new, publish atomically."""
+"""Building and syncing an index: plan against the current generation, cut passages from new
+content, embed only what the index lacks, publish the result atomically."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from . import __version__
 from .chunking import CHUNKER_VERSION
 from .config import IndexConfig
-from .documents import Document, FileRef, Skipped, read_document, walk_folder
-from .encoders import Encoder, load_encoder
+from .documents import Skipped, walk_folder
+from .encoders import Encoder, load_encoder, model_name
 from .errors import IndexCorruptError, IndexNotFoundError
 from .extract import document_passages
-from .generations import new_generation, publish, write_lock
-from .manifest import FORMAT_VERSION, FileEntry, Manifest
+from .generations import current_generation, new_generation, publish, write_lock
+from .manifest import FORMAT_VERSION, FileEntry, Manifest, read_manifest
 from .passage import Passage
-from .store import IndexSnapshot, open_snapshot, write_generation
+from .store import IndexSnapshot, check_sizes, link_generation, write_generation
+from .sync import SyncPlan, plan_sync
 
 __all__ = ["BuildSummary", "Progress", "build_index"]
 
@@ -30,26 +34,33 @@ log = logging.getLogger(__name__)
 # progress(stage, done, total): stage is "reading" or "embedding".
 Progress = Callable[[str, int, int], None]
 
-# A file modified this close to (or after) the previous scan may have changed again within the
-# same mtime tick, so size and mtime alone do not prove it unchanged: it is read again ("racy
-# clean", as git calls it). 2 s covers coarse file-system clocks.
-_RACY_NS = 2_000_000_000
-
 # Texts handed to the encoder per call: small enough for steady progress, large enough to batch well.
 _EMBED_CHUNK = 256
 
 
 @dataclass(frozen=True)
 class BuildSummary:
-    """What a build did. ``embedded`` is the exact number of passages sent to the model."""
+    """What a build or sync did (or, with ``dry_run``, would do).
+
+    ``embedded`` is the exact number of passages sent to the model; ``removed`` the number of
+    passages that left the index. ``changes`` lists the paths behind the ``files_*`` counts.
+    """
 
     files_indexed: int
     files_skipped: list[dict[str, str]]
     passages: int
     embedded: int
     seconds: float
-    files_degraded: list[dict[str, str]] = field(default_factory=list)
+    files_added: int = 0
+    files_changed: int = 0
+    files_removed: int = 0
+    files_renamed: int = 0
+    removed: int = 0
     reused: int = 0
+    files_degraded: list[dict[str, str]] = field(default_factory=list)
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+    dry_run: bool = False
+    published: bool = False
     index_dir: str = ""
     generation: str = ""
     model: str = ""
@@ -61,207 +72,296 @@ def build_index(
     *,
     encoder: Encoder | None = None,
     full: bool = False,
+    dry_run: bool = False,
     progress: Progress | None = None,
 ) -> BuildSummary:
-    """Index the folder ``docs`` into ``config.index_dir`` and publish it as the current generation.
+    """Bring the index at ``config.index_dir`` in step with the folder ``docs``.
 
-    Vectors of passages whose content is already in the current index (same model) are reused,
-    so only new or changed text is embedded; ``full=True`` re-embeds everything. Readers keep
-    the old index until the new one is complete.
+    Unchanged files are not read; renamed and copied files reuse their passages; only content
+    the index lacks is embedded. ``full=True`` re-reads and re-embeds everything; so does a
+    change of model. The new state is published atomically; readers keep the old one until
+    then. ``dry_run=True`` plans and counts without writing anything.
     """
     started = time.perf_counter()
     scanned_at_ns = time.time_ns()
     docs = Path(docs).expanduser()
+    docs_root = str(docs.resolve())
     refs, skipped = walk_folder(docs)
-    encoder = encoder or load_encoder(config.model, batch_size=config.batch_size)
-    with write_lock(config.index_dir):
-        previous = None if full else _open_previous(config.index_dir, encoder)
+    loader = _Loader(config, encoder)
+    report = _Report(config, loader, started)
+    with _no_lock() if dry_run else write_lock(config.index_dir):
+        old = None if full else _reusable_manifest(config.index_dir, loader.name)
+        plan = plan_sync(refs, skipped, old, progress=progress)
+        if old is not None and not plan.to_chunk and not _needs_write(plan, old, docs_root):
+            return report(plan, old.files, old.passages, 0, 0, dry_run=dry_run)
+        fresh = _chunk(plan, loader)
+        if old is not None and loader.loaded and not loader.fits(old):
+            log.warning(
+                "model %s changed shape since the index was built: re-embedding", loader.name
+            )
+            return build_index(
+                docs, config, encoder=loader.get(), full=True, dry_run=dry_run, progress=progress
+            )
+        previous = _open(config.index_dir) if old is not None else None
         try:
-            old = _Previous.of(previous)
-            found = _collect(refs, encoder, old, progress)
-            skipped = sorted(skipped + found.skipped, key=lambda s: s.path)
-            vectors, embedded = _vectors(found, encoder, previous, old, progress)
-            passages, next_id = _assign_ids(found.passages, old)
+            old_passages = previous.all_passages() if previous is not None else []
+            passages, new_texts = _assemble(plan, fresh, old_passages)
+            old_ids = {p.content_hash: p.id for p in old_passages}
+            to_embed = {h: t for h, t in new_texts.items() if h not in old_ids}
+            removed = sum((_keys(old_passages) - _keys(passages)).values())
+            if dry_run:
+                files = _file_entries(plan, fresh, passages)
+                return report(plan, files, len(passages), len(to_embed), removed, dry_run=True)
+            vectors = _vectors(passages, to_embed, loader, previous, old_ids, progress)
+            passages, next_id = _assign_ids(passages, old_passages, previous)
             folder = new_generation(config.index_dir)
             manifest = Manifest(
                 format_version=FORMAT_VERSION,
-                model=encoder.name,
-                dimension=encoder.dimension,
-                max_tokens=encoder.max_tokens,
+                model=loader.name,
+                dimension=loader.dimension(old),
+                max_tokens=loader.max_tokens(old),
                 chunker_version=CHUNKER_VERSION,
-                docs_root=str(docs.resolve()),
+                docs_root=docs_root,
                 built_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 build_seconds=round(time.perf_counter() - started, 3),
                 passages=len(passages),
-                next_id=max(next_id, old.next_id),
-                files=_file_entries(found, passages),
-                scanned_at_ns=scanned_at_ns,
-                skipped=[{"path": s.path, "reason": s.reason} for s in skipped],
+                next_id=next_id,
+                files=_file_entries(plan, fresh, passages),
+                skipped=[{"path": s.path, "reason": s.reason} for s in plan.skipped],
                 docqa_version=__version__,
+                scanned_at_ns=scanned_at_ns,
             )
-            write_generation(folder, manifest, passages, vectors)
+            if previous is not None and not to_embed and passages == old_passages:
+                link_generation(folder, previous.folder, manifest)  # only file stats changed
+            else:
+                write_generation(folder, manifest, passages, vectors)
             publish(config.index_dir, folder)
         finally:
             if previous is not None:
                 previous.close()
-    return BuildSummary(
-        files_indexed=len(manifest.files),
-        files_skipped=manifest.skipped,
-        passages=len(passages),
-        embedded=embedded,
-        seconds=round(time.perf_counter() - started, 3),
-        files_degraded=[
-            {"path": k, "reason": e.warning} for k, e in manifest.files.items() if e.warning
-        ],
-        reused=len(passages) - embedded,
-        index_dir=str(config.index_dir),
-        generation=folder.name,
-        model=encoder.name,
+    return report(
+        plan, manifest.files, len(passages), len(to_embed), removed, generation=folder.name
     )
 
 
-@dataclass
-class _Previous:
-    """What the build reuses of the current generation."""
+class _Loader:
+    """The encoder, loaded only when a file has to be cut into passages or text embedded."""
 
-    files: dict[str, FileEntry] = field(default_factory=dict)
-    by_source: dict[str, list[Passage]] = field(default_factory=dict)
-    next_id: int = 1
-    scanned_at_ns: int = 0
+    def __init__(self, config: IndexConfig, encoder: Encoder | None) -> None:
+        self._config, self._encoder = config, encoder
+        self.name = encoder.name if encoder is not None else model_name(config.model)
 
-    @classmethod
-    def of(cls, snap: IndexSnapshot | None) -> _Previous:
-        if snap is None:
-            return cls()
-        by_source: dict[str, list[Passage]] = {}
-        for p in snap.all_passages():
-            by_source.setdefault(p.source, []).append(p)
-        m = snap.manifest
-        return cls(dict(m.files), by_source, m.next_id, m.scanned_at_ns)
+    @property
+    def loaded(self) -> bool:
+        return self._encoder is not None
 
-    def unchanged(self, ref: FileRef) -> FileEntry | None:
-        """The entry of a file that has provably not changed since the last scan, else None."""
-        entry = self.files.get(ref.path)
-        if entry is None or (entry.size, entry.mtime_ns) != (ref.size, ref.mtime_ns):
-            return None
-        return entry if entry.mtime_ns < self.scanned_at_ns - _RACY_NS else None
+    def get(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = load_encoder(self._config.model, batch_size=self._config.batch_size)
+        return self._encoder
 
+    def fits(self, old: Manifest) -> bool:
+        enc = self.get()
+        return (enc.dimension, enc.max_tokens) == (old.dimension, old.max_tokens)
 
-@dataclass
-class _Found:
-    """The passages of this build and where they came from."""
+    def dimension(self, old: Manifest | None) -> int:
+        return self.get().dimension if self.loaded or old is None else old.dimension
 
-    documents: list[Document] = field(default_factory=list)
-    reused_files: dict[str, FileEntry] = field(default_factory=dict)
-    passages: list[Passage] = field(default_factory=list)
-    to_embed: dict[str, str] = field(default_factory=dict)  # content hash -> text for the model
-    skipped: list[Skipped] = field(default_factory=list)
+    def max_tokens(self, old: Manifest | None) -> int:
+        return self.get().max_tokens if self.loaded or old is None else old.max_tokens
 
 
-def _open_previous(index_dir: Path, encoder: Encoder) -> IndexSnapshot | None:
-    """The current generation when its vectors can be reused by ``encoder``, else None."""
+class _no_lock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _reusable_manifest(index_dir: Path, model: str) -> Manifest | None:
+    """The current manifest when its passages and vectors can be reused with ``model``."""
     try:
-        snap = open_snapshot(index_dir)
+        folder = current_generation(index_dir)
+        old = read_manifest(folder)
+        check_sizes(folder, old)
     except IndexNotFoundError:
         return None
     except IndexCorruptError as exc:
         log.warning("current index is unreadable, building from scratch: %s", exc)
         return None
-    m = snap.manifest
-    if (m.model, m.dimension, m.max_tokens, m.chunker_version) == (
-        encoder.name,
-        encoder.dimension,
-        encoder.max_tokens,
-        CHUNKER_VERSION,
-    ):
-        return snap
-    log.info("model or chunker changed (%s -> %s): re-embedding everything", m.model, encoder.name)
-    snap.close()
-    return None
+    if (old.model, old.chunker_version) != (model, CHUNKER_VERSION):
+        log.info("model or chunker changed (%s -> %s): re-embedding everything", old.model, model)
+        return None
+    return old
 
 
-def _collect(
-    refs: Sequence[FileRef], encoder: Encoder, old: _Previous, progress: Progress | None
-) -> _Found:
-    """Passages of every readable file; unchanged files (same size and mtime) are not read again."""
-    found = _Found()
-    if progress:
-        progress("reading", 0, len(refs))
-    for done, ref in enumerate(refs, start=1):
-        entry = old.unchanged(ref)
-        if entry is not None:
-            found.reused_files[ref.path] = entry
-            found.passages.extend(old.by_source.get(ref.path, []))
+def _needs_write(plan: SyncPlan, old: Manifest, docs_root: str) -> bool:
+    skipped = [{"path": s.path, "reason": s.reason} for s in plan.skipped]
+    return plan.files_changed_on_disk or skipped != old.skipped or docs_root != old.docs_root
+
+
+def _open(index_dir: Path) -> IndexSnapshot | None:
+    try:
+        return IndexSnapshot(current_generation(index_dir))
+    except IndexCorruptError as exc:
+        log.warning("current index is unreadable, building from scratch: %s", exc)
+        return None
+
+
+def _chunk(plan: SyncPlan, loader: _Loader) -> dict[str, list[tuple[Passage, str]]]:
+    """Passages (with the text to embed) of every file with new content."""
+    fresh: dict[str, list[tuple[Passage, str]]] = {}
+    for doc in plan.to_chunk:
+        enc = loader.get()
+        pairs = document_passages(doc, enc.count_tokens, enc.max_tokens)
+        if pairs:
+            fresh[doc.path] = pairs
         else:
-            doc = read_document(ref)
-            if isinstance(doc, Skipped):
-                found.skipped.append(doc)
-            elif pairs := document_passages(doc, encoder.count_tokens, encoder.max_tokens):
-                found.documents.append(doc)
-                for passage, text in pairs:
-                    found.passages.append(passage)
-                    found.to_embed.setdefault(passage.content_hash, text)
-            else:
-                found.skipped.append(Skipped(ref.path, "no paragraphs (only headings or markup)"))
-        if progress:
-            progress("reading", done, len(refs))
-    return found
+            plan.skipped.append(Skipped(doc.path, "no paragraphs (only headings or markup)"))
+    plan.skipped.sort(key=lambda s: s.path)
+    return fresh
+
+
+def _assemble(
+    plan: SyncPlan, fresh: dict[str, list[tuple[Passage, str]]], old_passages: Sequence[Passage]
+) -> tuple[list[Passage], dict[str, str]]:
+    """All passages of the new state in document order, and the texts of new content by hash."""
+    old_by_source: dict[str, list[Passage]] = {}
+    for p in old_passages:
+        old_by_source.setdefault(p.source, []).append(p)
+    passages: list[Passage] = []
+    texts: dict[str, str] = {}
+    for path in sorted(plan.kept.keys() | fresh.keys()):
+        if path in fresh:
+            for p, text in fresh[path]:
+                passages.append(p)
+                texts.setdefault(p.content_hash, text)
+        else:
+            source = plan.reuse_from.get(path, path)
+            passages.extend(
+                p if source == path else replace(p, source=path)
+                for p in old_by_source.get(source, [])
+            )
+    return passages, texts
+
+
+def _keys(passages: Sequence[Passage]) -> Counter[tuple[str, str]]:
+    return Counter((p.source, p.content_hash) for p in passages)
 
 
 def _vectors(
-    found: _Found,
-    encoder: Encoder,
+    passages: Sequence[Passage],
+    to_embed: dict[str, str],
+    loader: _Loader,
     previous: IndexSnapshot | None,
-    old: _Previous,
+    old_ids: dict[str, int],
     progress: Progress | None,
-) -> tuple[np.ndarray, int]:
-    """One vector per passage. Each distinct content is embedded at most once, and not at all
-    when the previous generation has it. Returns (vectors, number of texts embedded)."""
-    known = {p.content_hash: p.id for ps in old.by_source.values() for p in ps}
+) -> np.ndarray:
+    """One vector per passage: new content embedded once per distinct hash, the rest reused."""
     by_hash: dict[str, np.ndarray] = {}
-    reuse = sorted({p.content_hash for p in found.passages} & known.keys())
-    if reuse and previous is not None:
-        by_hash.update(zip(reuse, previous.vectors([known[h] for h in reuse]), strict=True))
-    todo = [(h, t) for h, t in found.to_embed.items() if h not in by_hash]
+    if previous is not None and old_ids:
+        ids, matrix = previous.all_vectors()
+        row = {int(i): n for n, i in enumerate(ids)}
+        by_hash = {h: matrix[row[i]] for h, i in old_ids.items()}
+    todo = list(to_embed.items())
     if progress and todo:
         progress("embedding", 0, len(todo))
     for lo in range(0, len(todo), _EMBED_CHUNK):
         chunk = todo[lo : lo + _EMBED_CHUNK]
-        batch = encoder.embed([t for _, t in chunk])
+        batch = loader.get().embed([t for _, t in chunk])
         by_hash.update(zip((h for h, _ in chunk), batch, strict=True))
         if progress:
             progress("embedding", lo + len(chunk), len(todo))
-    out = np.zeros((len(found.passages), encoder.dimension), dtype=np.float32)
-    for row, p in enumerate(found.passages):
-        out[row] = by_hash[p.content_hash]
-    return out, len(todo)
+    dim = loader.dimension(previous.manifest if previous else None)
+    out = np.zeros((len(passages), dim), dtype=np.float32)
+    for n, p in enumerate(passages):
+        out[n] = by_hash[p.content_hash]
+    return out
 
 
-def _assign_ids(passages: Sequence[Passage], old: _Previous) -> tuple[list[Passage], int]:
+def _assign_ids(
+    passages: Sequence[Passage], old_passages: Sequence[Passage], previous: IndexSnapshot | None
+) -> tuple[list[Passage], int]:
     """Stable ids: a passage keeps its id while its file and content stay; new ones count up."""
     free: dict[tuple[str, str], list[int]] = {}
-    for ps in old.by_source.values():
-        for p in ps:
-            free.setdefault((p.source, p.content_hash), []).append(p.id)
-    next_id = old.next_id
+    for p in old_passages:
+        free.setdefault((p.source, p.content_hash), []).append(p.id)
+    next_id = previous.manifest.next_id if previous is not None else 1
     out: list[Passage] = []
     for p in passages:
         ids = free.get((p.source, p.content_hash))
         if ids:
-            out.append(replace(p, id=ids.pop(0)))
+            out.append(p if p.id == ids[0] else replace(p, id=ids[0]))
+            ids.pop(0)
         else:
             out.append(replace(p, id=next_id))
             next_id += 1
     return out, next_id
 
 
-def _file_entries(found: _Found, passages: Sequence[Passage]) -> dict[str, FileEntry]:
+def _file_entries(
+    plan: SyncPlan, fresh: dict[str, list[tuple[Passage, str]]], passages: Sequence[Passage]
+) -> dict[str, FileEntry]:
     counts: dict[str, int] = {}
     for p in passages:
         counts[p.source] = counts.get(p.source, 0) + 1
-    entries = dict(found.reused_files)
-    for d in found.documents:
-        entries[d.path] = FileEntry(
-            d.sha256, d.size, d.mtime_ns, counts.get(d.path, 0), d.format, d.warning
-        )
+    entries = {path: replace(e, passages=counts.get(path, 0)) for path, e in plan.kept.items()}
+    for doc in plan.to_chunk:
+        if doc.path in fresh:
+            entries[doc.path] = FileEntry(
+                doc.sha256, doc.size, doc.mtime_ns, counts.get(doc.path, 0), doc.format, doc.warning
+            )
     return dict(sorted(entries.items()))
+
+
+class _Report:
+    """Turns a plan and its outcome into the BuildSummary the CLI prints."""
+
+    def __init__(self, config: IndexConfig, loader: _Loader, started: float) -> None:
+        self.config, self.loader, self.started = config, loader, started
+
+    def __call__(
+        self,
+        plan: SyncPlan,
+        files: dict[str, FileEntry],
+        passages: int,
+        embedded: int,
+        removed: int,
+        *,
+        dry_run: bool = False,
+        generation: str = "",
+    ) -> BuildSummary:
+        degraded = {k: e.warning for k, e in files.items() if e.warning}
+        return BuildSummary(
+            files_indexed=len(files),
+            files_skipped=[{"path": s.path, "reason": s.reason} for s in plan.skipped],
+            passages=passages,
+            embedded=embedded,
+            seconds=round(time.perf_counter() - self.started, 3),
+            files_added=len(plan.added),
+            files_changed=len(plan.changed),
+            files_removed=len(plan.removed),
+            files_renamed=len(plan.renamed),
+            removed=removed,
+            reused=passages - embedded,
+            files_degraded=[{"path": k, "reason": v} for k, v in sorted(degraded.items()) if v],
+            changes={
+                "added": plan.added,
+                "changed": plan.changed,
+                "removed": plan.removed,
+                "renamed": plan.renamed,
+            },
+            dry_run=dry_run,
+            published=bool(generation),
+            index_dir=str(self.config.index_dir),
+            generation=generation or _current_name(self.config.index_dir),
+            model=self.loader.name,
+        )
+
+
+def _current_name(index_dir: Path) -> str:
+    try:
+        return current_generation(index_dir).name
+    except IndexNotFoundError:
+        return ""

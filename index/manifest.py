@@ -45,6 +45,7 @@ class Manifest:
     next_id: int
     files: dict[str, FileEntry] = field(default_factory=dict)
     scanned_at_ns: int = 0  # when the build looked at the files (time.time_ns())
+    data_sizes: dict[str, int] = field(default_factory=dict)  # byte size of each data file
     skipped: list[dict[str, str]] = field(default_factory=list)
     docqa_version: str = ""
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,14 @@ from .generations import current_generation
 from .manifest import Manifest, read_manifest, write_manifest
 from .passage import Passage
 
-__all__ = ["IndexSnapshot", "open_snapshot", "write_generation"]
+__all__ = [
+    "IndexSnapshot",
+    "check_sizes",
+    "data_sizes",
+    "link_generation",
+    "open_snapshot",
+    "write_generation",
+]
 
 PASSAGES_DB = "passages.sqlite"
 VECTORS = "vectors.faiss"
@@ -85,7 +94,40 @@ def write_generation(
     faiss.write_index(vec_index, str(folder / VECTORS))
     for name in (PASSAGES_DB, VECTORS):
         _fsync(folder / name)
-    write_manifest(folder, manifest)
+    write_manifest(folder, replace(manifest, data_sizes=data_sizes(folder)))
+
+
+def link_generation(folder: Path, source: Path, manifest: Manifest) -> None:
+    """A generation whose passages and vectors are those of ``source``: the data files are
+    hard-linked (they are never modified once written), only the manifest is new."""
+    for name in (PASSAGES_DB, VECTORS):
+        try:
+            os.link(source / name, folder / name)
+        except OSError:  # a file system without hard links
+            shutil.copy2(source / name, folder / name)
+            _fsync(folder / name)
+    write_manifest(folder, replace(manifest, data_sizes=data_sizes(folder)))
+
+
+def data_sizes(folder: Path) -> dict[str, int]:
+    """Byte sizes of a generation's data files, as its manifest records them."""
+    return {name: (folder / name).stat().st_size for name in (PASSAGES_DB, VECTORS)}
+
+
+def check_sizes(folder: Path, manifest: Manifest) -> None:
+    """A cheap integrity check: the data files exist with the sizes the manifest recorded."""
+    try:
+        actual = data_sizes(folder)
+    except OSError as exc:
+        raise IndexCorruptError(
+            f"index generation {str(folder)!r} is missing a data file ({exc.strerror or exc}); "
+            "rebuild with docqa index --full"
+        ) from exc
+    if manifest.data_sizes and actual != manifest.data_sizes:
+        raise IndexCorruptError(
+            f"index generation {str(folder)!r} has data files of unexpected size {actual}, "
+            f"manifest says {manifest.data_sizes}; rebuild with docqa index --full"
+        )
 
 
 def _row(p: Passage) -> tuple[object, ...]:
@@ -111,6 +153,7 @@ class IndexSnapshot:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.manifest: Manifest = read_manifest(folder)
+        check_sizes(folder, self.manifest)
         try:
             self._vectors = _faiss().read_index(str(folder / VECTORS))
             uri = f"file:{(folder / PASSAGES_DB).as_posix()}?mode=ro&immutable=1"
@@ -178,6 +221,18 @@ class IndexSnapshot:
         for row, pid in enumerate(ids):
             out[row] = self._vectors.reconstruct(int(pid))
         return out
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every stored vector at once: ``(ids, matrix)`` with ``matrix[i]`` the vector of ``ids[i]``."""
+        faiss = _faiss()
+        ids = faiss.vector_to_array(self._vectors.id_map).astype(np.int64)
+        inner = faiss.downcast_index(self._vectors.index)
+        matrix = (
+            inner.reconstruct_n(0, inner.ntotal)
+            if inner.ntotal
+            else np.zeros((0, inner.d), np.float32)
+        )
+        return ids, np.asarray(matrix, dtype=np.float32)
 
     def close(self) -> None:
         with self._lock:

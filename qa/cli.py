@@ -24,6 +24,9 @@ from index.store import open_snapshot
 
 __all__ = ["main"]
 
+# File changes listed one per line before the rest are summed up.
+_LIST_AT_MOST = 20
+
 BUNDLED_DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 _model_option = click.option(
@@ -66,6 +69,9 @@ def cli() -> None:
 @click.option(
     "--full", is_flag=True, help="Re-embed everything instead of reusing unchanged passages."
 )
+@click.option(
+    "--dry-run", is_flag=True, help="Show what a sync would add, change and embed; write nothing."
+)
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1))
 @_json_option
 def index_cmd(
@@ -73,19 +79,37 @@ def index_cmd(
     index_dir: Path | None,
     model: str | None,
     full: bool,
+    dry_run: bool,
     batch_size: int,
     as_json: bool,
 ) -> None:
-    """Index (or re-index) the documents in DOCS."""
+    """Index DOCS, or bring an existing index in step with it: only what changed is embedded."""
     with _errors():
-        summary = _build(docs, index_dir, model, full=full, batch_size=batch_size)
+        summary = _build(docs, index_dir, model, full=full, dry_run=dry_run, batch_size=batch_size)
     if as_json:
         click.echo(json.dumps(_summary_json(summary), ensure_ascii=False))
         return
+    verb = "would index" if summary.dry_run else "indexed"
     click.echo(
-        f"indexed {summary.files_indexed} files into {summary.index_dir}: {summary.passages} passages, "
+        f"{verb} {summary.files_indexed} files into {summary.index_dir}: {summary.passages} passages, "
         f"{summary.embedded} embedded ({summary.reused} reused) in {summary.seconds:.1f} s"
     )
+    click.echo(
+        f"  files: {summary.files_added} added, {summary.files_changed} changed, "
+        f"{summary.files_renamed} renamed, {summary.files_removed} removed; "
+        f"{summary.removed} passages removed"
+        + ("" if summary.published or summary.dry_run else "; index already up to date")
+    )
+    lines = [
+        f"  {kind} {path}"
+        for kind in ("added", "changed", "removed")
+        for path in summary.changes[kind]
+    ]
+    lines += [f"  renamed {m['from']} -> {m['to']}" for m in summary.changes["renamed"]]
+    for line in lines[:_LIST_AT_MOST]:
+        click.echo(line)
+    if len(lines) > _LIST_AT_MOST:
+        click.echo(f"  ... and {len(lines) - _LIST_AT_MOST} more (--json lists them all)")
     for item in summary.files_skipped:
         click.echo(f"  skipped {item['path']}: {item['reason']}")
     for item in summary.files_degraded:
@@ -98,6 +122,7 @@ def _build(
     model: str | None,
     *,
     full: bool = False,
+    dry_run: bool = False,
     batch_size: int = 32,
 ) -> BuildSummary:
     index_dir = index_dir or default_index_dir(docs)
@@ -105,7 +130,7 @@ def _build(
         index_dir=index_dir, model=model or _model_of(index_dir), batch_size=batch_size
     )
     with _progress_bars() as progress:
-        return build_index(docs, config, full=full, progress=progress)
+        return build_index(docs, config, full=full, dry_run=dry_run, progress=progress)
 
 
 def _model_of(index_dir: Path) -> str:

@@ -141,7 +141,8 @@ def test_rebuild_without_changes_embeds_nothing(docs: Path, index_dir: Path) -> 
     assert summary.reused == summary.passages == 5
     assert encoder.calls == []
     generation, after, vectors_after = snapshot_of(index_dir)
-    assert generation == "000002"
+    assert generation == "000001", "nothing changed: no new generation is written"
+    assert not summary.published
     assert after == before, "ids and every field stay the same"
     np.testing.assert_array_equal(vectors_after, vectors_before)
 
@@ -419,7 +420,7 @@ def test_build_that_fails_while_writing_leaves_the_old_index(
 
 
 def test_only_current_and_previous_generations_remain(docs: Path, index_dir: Path) -> None:
-    names = [build(docs, index_dir, RecordingEncoder()).generation for _ in range(4)]
+    names = [build(docs, index_dir, RecordingEncoder(), full=True).generation for _ in range(4)]
     assert names == ["000001", "000002", "000003", "000004"]
     assert sorted(p.name for p in (index_dir / "generations").iterdir()) == names[-2:]
     IndexSnapshot(index_dir / "generations" / names[-2]).close()  # the previous still opens

@@ -1,0 +1,115 @@
+"""Comparing a folder with its index: which files are unchanged, added, changed, renamed, removed.
+
+Only files whose size or mtime differ from the manifest (or that were modified within the racy
+window of the last scan) are read; a read file whose SHA-256 matches an indexed file reuses that
+file's passages, so unchanged, renamed and copied files need no model at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .documents import Document, FileRef, Skipped, read_document
+from .manifest import FileEntry, Manifest
+
+__all__ = ["SyncPlan", "plan_sync"]
+
+# A file modified this close to (or after) the previous scan may have changed again within the
+# same mtime tick, so size and mtime alone do not prove it unchanged: it is read again ("racy
+# clean", as git calls it). 2 s covers coarse file-system clocks.
+RACY_NS = 2_000_000_000
+
+
+@dataclass
+class SyncPlan:
+    """What a sync will do, file by file. Paths are relative to the documents folder."""
+
+    # path -> entry to record; its passages are those of ``reuse_from[path]`` (itself if absent).
+    kept: dict[str, FileEntry] = field(default_factory=dict)
+    reuse_from: dict[str, str] = field(default_factory=dict)
+    to_chunk: list[Document] = field(default_factory=list)  # new content: cut into passages
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    renamed: list[dict[str, str]] = field(default_factory=list)  # {"from": old, "to": new}
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    degraded: dict[str, str] = field(default_factory=dict)  # path -> warning, for files read now
+    touched: bool = False  # an unchanged file got a new size or mtime: the manifest must say so
+
+    @property
+    def files_changed_on_disk(self) -> bool:
+        return bool(self.added or self.changed or self.renamed or self.removed or self.touched)
+
+
+def plan_sync(
+    refs: Sequence[FileRef],
+    skipped: Sequence[Skipped],
+    old: Manifest | None,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> SyncPlan:
+    """Decide, for every candidate file, whether its indexed passages can be kept."""
+    old_files = old.files if old is not None else {}
+    scanned_at = old.scanned_at_ns if old is not None else 0
+    plan = SyncPlan(skipped=list(skipped))
+    present = {ref.path for ref in refs}
+    # Same bytes read as the same format give the same passages: keyed by (sha256, format).
+    gone_by_sha: dict[tuple[str, str], list[str]] = {}
+    for path, e in old_files.items():
+        if path not in present:
+            gone_by_sha.setdefault((e.sha256, e.format), []).append(path)
+    any_by_sha = {(e.sha256, e.format): path for path, e in old_files.items()}
+    fresh: list[Document] = []
+    if progress:
+        progress("reading", 0, len(refs))
+    for done, ref in enumerate(refs, start=1):
+        known = old_files.get(ref.path)
+        if known is not None and _provably_unchanged(known, ref, scanned_at):
+            plan.kept[ref.path] = known
+        else:
+            doc = read_document(ref)
+            if isinstance(doc, Skipped):
+                plan.skipped.append(doc)
+            else:
+                fresh.append(doc)
+        if progress:
+            progress("reading", done, len(refs))
+
+    for doc in fresh:
+        entry = old_files.get(doc.path)
+        if doc.warning:
+            plan.degraded[doc.path] = doc.warning
+        if entry is not None and (entry.sha256, entry.format) == (doc.sha256, doc.format):
+            plan.kept[doc.path] = _entry(doc, entry)
+            plan.touched |= (entry.size, entry.mtime_ns) != (doc.size, doc.mtime_ns)
+            continue
+        (plan.changed if entry is not None else plan.added).append(doc.path)
+        twins = gone_by_sha.get((doc.sha256, doc.format))
+        moved_from = twins.pop(0) if twins and entry is None else None
+        source = moved_from or any_by_sha.get((doc.sha256, doc.format))
+        if source is None:
+            plan.to_chunk.append(doc)
+            continue
+        plan.kept[doc.path] = _entry(doc, old_files[source])
+        plan.reuse_from[doc.path] = source
+        if moved_from is not None:
+            plan.renamed.append({"from": moved_from, "to": doc.path})
+            plan.added.remove(doc.path)
+    renamed_from = {r["from"] for r in plan.renamed}
+    plan.removed = sorted(p for p in old_files if p not in present and p not in renamed_from)
+    plan.removed += sorted(
+        p for p in old_files if p in present and p not in plan.kept and p not in plan.changed
+    )
+    plan.skipped.sort(key=lambda s: s.path)
+    return plan
+
+
+def _provably_unchanged(entry: FileEntry, ref: FileRef, scanned_at: int) -> bool:
+    same = (entry.size, entry.mtime_ns) == (ref.size, ref.mtime_ns)
+    return same and entry.mtime_ns < scanned_at - RACY_NS
+
+
+def _entry(doc: Document, like: FileEntry) -> FileEntry:
+    """``like`` (same content) with the file's current size, mtime and decoding warning."""
+    return FileEntry(doc.sha256, doc.size, doc.mtime_ns, like.passages, like.format, doc.warning)

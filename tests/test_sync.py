@@ -1,0 +1,256 @@
+"""Syncing an index with its folder: only what changed is read and embedded, nothing is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from helpers import RecordingEncoder
+
+import index.sync
+from index import IndexConfig, build_index, open_snapshot
+from index.generations import current_generation
+from qa.cli import cli
+
+
+class ModelFreeEncoder(RecordingEncoder):
+    """Fails if the sync needs the model at all (no cutting into passages, no embedding)."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        raise AssertionError(f"embedded {list(texts)!r}")
+
+    def count_tokens(self, text: str) -> int:
+        raise AssertionError(f"tokenized {text!r}")
+
+
+def paragraphs(n: int, tag: str = "p") -> str:
+    return (
+        "\n\n".join(f"Paragraph {i} of {tag} talks about topic {tag}{i}." for i in range(n)) + "\n"
+    )
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    root = tmp_path / "docs"
+    (root / "sub").mkdir(parents=True)
+    (root / "big.txt").write_text(paragraphs(200, "big"), encoding="utf-8")
+    (root / "a.md").write_text("# A\n\n" + paragraphs(3, "a"), encoding="utf-8")
+    (root / "sub" / "b.txt").write_text(paragraphs(4, "b"), encoding="utf-8")
+    past = 1_600_000_000_000_000_000  # files older than the racy window of the first scan
+    for path in root.rglob("*.*"):
+        os.utime(path, ns=(past, past))
+    return root
+
+
+def sync(docs: Path, index_dir: Path, encoder: RecordingEncoder | None = None, **kw: object):  # type: ignore[no-untyped-def]
+    return build_index(
+        docs,
+        IndexConfig(index_dir=index_dir, model="hashing"),
+        encoder=encoder or RecordingEncoder(),
+        **kw,
+    )  # type: ignore[arg-type]
+
+
+def texts_by_source(index_dir: Path) -> dict[str, list[str]]:
+    snap = open_snapshot(index_dir)
+    out: dict[str, list[str]] = {}
+    for p in snap.all_passages():
+        out.setdefault(p.source, []).append(p.text)
+    snap.close()
+    return out
+
+
+def touch_later(path: Path) -> None:
+    st = path.stat()
+    os.utime(path, ns=(st.st_mtime_ns + 10**9, st.st_mtime_ns + 10**9))
+
+
+def test_first_sync_embeds_everything(docs: Path, tmp_path: Path) -> None:
+    s = sync(docs, tmp_path / "i")
+    assert (s.files_added, s.files_changed, s.files_removed, s.files_renamed) == (3, 0, 0, 0)
+    assert s.embedded == s.passages == 207
+    assert s.published
+
+
+def test_editing_one_paragraph_embeds_only_that_paragraph(docs: Path, tmp_path: Path) -> None:
+    sync(docs, tmp_path / "i")
+    big = docs / "big.txt"
+    big.write_text(
+        big.read_text(encoding="utf-8").replace("topic big17.", "topic edited."), encoding="utf-8"
+    )
+    touch_later(big)
+    enc = RecordingEncoder()
+    s = sync(docs, tmp_path / "i", enc)
+    assert s.embedded == 1
+    assert enc.embedded == ["Paragraph 17 of big talks about topic edited."]
+    assert (s.files_changed, s.files_added, s.files_removed) == (1, 0, 0)
+    assert s.removed == 1
+    assert s.passages == 207
+
+
+def test_unchanged_files_are_not_read_and_nothing_is_written(
+    docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sync(docs, tmp_path / "i")
+    before = current_generation(tmp_path / "i")
+    reads: list[str] = []
+    real = index.sync.read_document
+    monkeypatch.setattr(
+        index.sync, "read_document", lambda ref: reads.append(ref.path) or real(ref)
+    )
+    s = sync(docs, tmp_path / "i", ModelFreeEncoder())
+    assert reads == []
+    assert s.embedded == 0 and not s.published
+    assert current_generation(tmp_path / "i") == before
+
+
+def test_renamed_file_embeds_nothing_and_needs_no_model(docs: Path, tmp_path: Path) -> None:
+    sync(docs, tmp_path / "i")
+    (docs / "sub" / "b.txt").rename(docs / "moved-b.txt")
+    s = sync(docs, tmp_path / "i", ModelFreeEncoder())
+    assert s.files_renamed == 1
+    assert s.changes["renamed"] == [{"from": "sub/b.txt", "to": "moved-b.txt"}]
+    assert (s.files_added, s.files_removed, s.embedded, s.removed) == (0, 0, 0, 4)
+    by_source = texts_by_source(tmp_path / "i")
+    assert "sub/b.txt" not in by_source
+    assert by_source["moved-b.txt"] == paragraphs(4, "b").strip().split("\n\n")
+
+
+def test_copied_file_reuses_passages_and_vectors(docs: Path, tmp_path: Path) -> None:
+    sync(docs, tmp_path / "i")
+    (docs / "copy.md").write_bytes((docs / "a.md").read_bytes())
+    s = sync(docs, tmp_path / "i", ModelFreeEncoder())
+    assert (s.files_added, s.embedded) == (1, 0)
+    by_source = texts_by_source(tmp_path / "i")
+    assert by_source["copy.md"] == by_source["a.md"]
+
+
+def test_rename_to_another_format_is_cut_again(docs: Path, tmp_path: Path) -> None:
+    sync(docs, tmp_path / "i")
+    (docs / "a.md").rename(docs / "a.txt")
+    s = sync(docs, tmp_path / "i")
+    # As text, the Markdown heading line is a paragraph of its own: new content.
+    assert (s.files_added, s.files_removed, s.files_renamed) == (1, 1, 0)
+    assert texts_by_source(tmp_path / "i")["a.txt"][0] == "# A"
+
+
+def test_deleted_file_leaves_no_trace(docs: Path, tmp_path: Path) -> None:
+    sync(docs, tmp_path / "i")
+    (docs / "sub" / "b.txt").unlink()
+    s = sync(docs, tmp_path / "i", ModelFreeEncoder())
+    assert (s.files_removed, s.removed, s.passages) == (1, 4, 203)
+    snap = open_snapshot(tmp_path / "i")
+    assert "sub/b.txt" not in snap.manifest.files
+    assert all(p.source != "sub/b.txt" for p in snap.all_passages())
+    assert len(snap.all_vectors()[0]) == 203
+    snap.close()
+
+
+def test_touched_file_is_read_once_then_trusted(
+    docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sync(docs, tmp_path / "i")
+    old = current_generation(tmp_path / "i")
+    touch_later(docs / "a.md")
+    s = sync(docs, tmp_path / "i", ModelFreeEncoder())
+    assert s.published and s.embedded == 0
+    new = current_generation(tmp_path / "i")
+    # Only the manifest is new: the data files are shared with the previous generation.
+    assert (new / "vectors.faiss").stat().st_ino == (old / "vectors.faiss").stat().st_ino
+    reads: list[str] = []
+    real = index.sync.read_document
+    monkeypatch.setattr(
+        index.sync, "read_document", lambda ref: reads.append(ref.path) or real(ref)
+    )
+    past = 1_700_000_000_000_000_000
+    os.utime(docs / "a.md", ns=(past, past))  # any stat change is read again
+    sync(docs, tmp_path / "i", ModelFreeEncoder())
+    assert reads == ["a.md"]
+
+
+def test_file_that_becomes_unreadable_is_removed_and_reported(docs: Path, tmp_path: Path) -> None:
+    sync(docs, tmp_path / "i")
+    (docs / "sub" / "b.txt").write_bytes(b"\x00\x01binary now")
+    s = sync(docs, tmp_path / "i", ModelFreeEncoder())
+    assert s.files_removed == 1
+    assert {
+        "path": "sub/b.txt",
+        "reason": "binary file (contains NUL bytes), not text",
+    } in s.files_skipped
+
+
+def test_dry_run_writes_nothing_and_predicts_the_sync(docs: Path, tmp_path: Path) -> None:
+    sync(docs, tmp_path / "i")
+    listing = sorted(p.name for p in (tmp_path / "i" / "generations").iterdir())
+    big = docs / "big.txt"
+    big.write_text(big.read_text(encoding="utf-8").replace("big3.", "three."), encoding="utf-8")
+    touch_later(big)
+    (docs / "new.txt").write_text("Brand new.\n", encoding="utf-8")
+    (docs / "sub" / "b.txt").unlink()
+    plan = sync(docs, tmp_path / "i", dry_run=True)
+    assert plan.dry_run and not plan.published
+    assert sorted(p.name for p in (tmp_path / "i" / "generations").iterdir()) == listing
+    done = sync(docs, tmp_path / "i")
+    for key in (
+        "files_added",
+        "files_changed",
+        "files_removed",
+        "files_renamed",
+        "removed",
+        "embedded",
+        "passages",
+        "files_indexed",
+    ):
+        assert getattr(plan, key) == getattr(done, key), key
+    assert (done.embedded, done.files_added, done.files_changed, done.files_removed) == (2, 1, 1, 1)
+
+
+def test_dry_run_on_a_new_index_creates_nothing(docs: Path, tmp_path: Path) -> None:
+    s = sync(docs, tmp_path / "i", dry_run=True)
+    assert s.embedded == 207 and s.files_added == 3
+    assert not (tmp_path / "i").exists()
+
+
+def test_model_change_re_embeds_everything_into_a_new_generation(
+    docs: Path, tmp_path: Path
+) -> None:
+    sync(docs, tmp_path / "i")
+    s = build_index(docs, IndexConfig(index_dir=tmp_path / "i", model="hashing:dim=16"))
+    assert s.embedded == 207
+    assert open_snapshot(tmp_path / "i").manifest.dimension == 16
+
+
+def test_cli_json_has_the_sync_keys(docs: Path, tmp_path: Path) -> None:
+    args = ["index", str(docs), "--index", str(tmp_path / "i"), "--model", "hashing", "--json"]
+    CliRunner().invoke(cli, args)
+    (docs / "a.md").rename(docs / "renamed.md")
+    out = CliRunner().invoke(cli, args).stdout
+    summary = json.loads(out)
+    for key in (
+        "files_indexed",
+        "files_skipped",
+        "passages",
+        "embedded",
+        "seconds",
+        "files_added",
+        "files_changed",
+        "files_removed",
+        "files_renamed",
+        "removed",
+    ):
+        assert key in summary, key
+    assert summary["files_renamed"] == 1 and summary["embedded"] == 0
+
+
+def test_cli_dry_run_says_would(docs: Path, tmp_path: Path) -> None:
+    res = CliRunner().invoke(
+        cli, ["index", str(docs), "--index", str(tmp_path / "i"), "--model", "hashing", "--dry-run"]
+    )
+    assert res.exit_code == 0
+    assert res.stdout.startswith("would index 3 files")
+    assert not (tmp_path / "i").exists()
