@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import html
 import re
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.errors import DocqaError
+from qa.background import BackgroundSync, SyncStatus
 from qa.context import passage_context
 from qa.results import Result
 from qa.retriever import Retriever
@@ -19,7 +22,15 @@ from qa.retriever import Retriever
 if TYPE_CHECKING:
     import gradio as gr
 
-__all__ = ["build_app", "chat_turn", "launch", "md_escape", "render_context", "render_reply"]
+__all__ = [
+    "build_app",
+    "chat_turn",
+    "launch",
+    "md_escape",
+    "render_context",
+    "render_reply",
+    "sync_updates",
+]
 
 _MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
@@ -99,6 +110,35 @@ def chat_turn(
     return history, results
 
 
+def sync_message(status: SyncStatus) -> str:
+    """The sync panel's text for a status."""
+    if status.running:
+        if not status.total:
+            return "Syncing: looking for changes…"
+        verb = "reading files" if status.stage == "reading" else "embedding passages"
+        return f"Syncing: {verb} {status.done}/{status.total}…"
+    if status.error:
+        return f"Sync failed: {md_escape(status.error)}"
+    s = status.summary
+    if s is None:
+        return ""
+    if not s.published:
+        return f"Index is up to date ({s.files_indexed} files, {s.passages} passages)."
+    return (
+        f"Synced in {s.seconds:.1f} s: {s.files_added} added, {s.files_changed} changed, "
+        f"{s.files_renamed} renamed, {s.files_removed} removed; {s.embedded} passages embedded."
+    )
+
+
+def sync_updates(sync: BackgroundSync, *, poll: float = 0.5) -> Iterator[str]:
+    """Start a sync (or join the running one) and yield its progress until it ends."""
+    sync.start()
+    while (status := sync.status()).running:
+        yield sync_message(status)
+        time.sleep(poll)
+    yield sync_message(status)
+
+
 def status_line(retriever: Retriever) -> str:
     """One line on the index being asked: files, passages, model, build time."""
     try:
@@ -111,9 +151,15 @@ def status_line(retriever: Retriever) -> str:
     )
 
 
-def build_app(retriever: Retriever, *, k: int = 5) -> gr.Blocks:
-    """The chat app over one index. ``retrieve`` is also a named API endpoint for gradio_client."""
+def build_app(retriever: Retriever, *, k: int = 5, docs: str | Path | None = None) -> gr.Blocks:
+    """The chat app over one index. ``retrieve`` is also a named API endpoint for gradio_client.
+
+    "Sync now" brings the index in step with ``docs`` (default: the folder it was built from)
+    in the background; questions keep being answered meanwhile.
+    """
     import gradio as gr
+
+    sync = BackgroundSync(retriever, docs=docs)
 
     def answer(question: str, history: list[dict[str, Any]], k: float) -> tuple[Any, ...]:
         history, results = chat_turn(retriever, question, history, int(k))
@@ -134,7 +180,10 @@ def build_app(retriever: Retriever, *, k: int = 5) -> gr.Blocks:
 
     with gr.Blocks(title="docqa", analytics_enabled=False) as demo:
         gr.Markdown("## docqa: ask your documents")
-        status = gr.Markdown(status_line(retriever))
+        with gr.Row(equal_height=True):
+            status = gr.Markdown(status_line(retriever))
+            sync_button = gr.Button("Sync now", size="sm", scale=0, min_width=110)
+        sync_note = gr.Markdown("")
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(
@@ -163,6 +212,19 @@ def build_app(retriever: Retriever, *, k: int = 5) -> gr.Blocks:
         shown = picker.change(open_passage, [picker, results], source, api_visibility="private")
         for event in (asked, shown):
             event.then(None, None, None, js=_SCROLL_TO_MARK, api_visibility="private")
+
+        def run_sync() -> Iterator[str]:
+            yield from sync_updates(sync)
+
+        synced = sync_button.click(
+            run_sync,
+            None,
+            sync_note,
+            api_visibility="private",
+            concurrency_id="sync",
+            show_progress="hidden",
+        )
+        synced.then(lambda: status_line(retriever), None, status, api_visibility="private")
         gr.api(retrieve_api, api_name="retrieve")
     return demo
 

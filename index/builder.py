@@ -21,7 +21,13 @@ from .documents import Skipped, walk_folder
 from .encoders import Encoder, load_encoder, model_name
 from .errors import IndexCorruptError, IndexNotFoundError
 from .extract import document_passages
-from .generations import current_generation, new_generation, publish, write_lock
+from .generations import (
+    collect_garbage,
+    current_generation,
+    new_generation,
+    publish,
+    write_lock,
+)
 from .manifest import FORMAT_VERSION, FileEntry, Manifest, read_manifest
 from .passage import Passage
 from .store import IndexSnapshot, check_sizes, link_generation, write_generation
@@ -93,6 +99,8 @@ def build_index(
         old = None if full else _reusable_manifest(config.index_dir, loader.name)
         plan = plan_sync(refs, skipped, old, progress=progress)
         if old is not None and not plan.to_chunk and not _needs_write(plan, old, docs_root):
+            if not dry_run:
+                collect_garbage(config.index_dir)
             return report(plan, old.files, old.passages, 0, 0, dry_run=dry_run)
         fresh = _chunk(plan, loader)
         if old is not None and loader.loaded and not loader.fits(old):

@@ -21,7 +21,14 @@ from pathlib import Path
 
 from .errors import IndexBusyError, IndexNotFoundError
 
-__all__ = ["current_generation", "fsync_dir", "new_generation", "publish", "write_lock"]
+__all__ = [
+    "collect_garbage",
+    "current_generation",
+    "fsync_dir",
+    "new_generation",
+    "publish",
+    "write_lock",
+]
 
 _CURRENT = "CURRENT"
 _GENERATIONS = "generations"
@@ -63,7 +70,23 @@ def publish(index_dir: Path, generation: Path) -> None:
         os.fsync(fh.fileno())
     os.replace(tmp, index_dir / _CURRENT)
     fsync_dir(index_dir)
-    keep = {generation.name, previous}
+    _remove_all_but(index_dir, {generation.name, previous})
+
+
+def collect_garbage(index_dir: Path) -> None:
+    """Remove what crashed builds and interrupted clean-ups left behind (call holding the lock):
+    every generation but the current one and the newest one before it."""
+    current = current_generation(index_dir).name
+    older = [
+        p.name
+        for p in (Path(index_dir) / _GENERATIONS).iterdir()
+        if p.name.isdigit() and p.name < current
+    ]
+    _remove_all_but(Path(index_dir), {current, max(older, default=None)})
+    (Path(index_dir) / f"{_CURRENT}.tmp").unlink(missing_ok=True)
+
+
+def _remove_all_but(index_dir: Path, keep: set[str | None]) -> None:
     for path in (index_dir / _GENERATIONS).iterdir():
         if path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)

@@ -232,6 +232,38 @@ def status_cmd(index_dir: Path | None, docs: Path | None, as_json: bool) -> None
         click.echo(f"  skipped {item['path']}: {item['reason']}")
 
 
+@cli.command("verify")
+@_index_option("Index folder to check (or give --docs).")
+@click.option(
+    "--docs", type=click.Path(path_type=Path), help="Also check the index against this folder."
+)
+@_json_option
+def verify_cmd(index_dir: Path | None, docs: Path | None, as_json: bool) -> None:
+    """Check an index: manifest, passages and vectors agree; with --docs, files changed on disk.
+
+    Exits 1 when anything disagrees or a file changed since indexing.
+    """
+    from index.verify import verify_index
+
+    with _errors():
+        report = verify_index(_resolve_index(index_dir, docs), docs=docs)
+    if as_json:
+        click.echo(json.dumps(asdict(report) | {"ok": report.ok}, ensure_ascii=False))
+    else:
+        click.echo(
+            f"index {report.index_dir} (generation {report.generation}): "
+            f"{report.files} files, {report.passages} passages"
+        )
+        for problem in report.problems:
+            click.echo(f"  problem: {problem}")
+        for kind in ("added", "changed", "removed"):
+            for path in getattr(report, kind):
+                click.echo(f"  {kind} on disk since indexing: {path}")
+        click.echo("ok" if report.ok else "NOT OK")
+    if not report.ok:
+        sys.exit(1)
+
+
 @cli.command("serve")
 @click.option(
     "--docs", type=click.Path(path_type=Path), help="Documents folder (default: docqa's own guide)."

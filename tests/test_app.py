@@ -7,9 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from app import build_app, chat_turn, md_escape, render_context, render_reply
+from app import (
+    build_app,
+    chat_turn,
+    md_escape,
+    render_context,
+    render_reply,
+    sync_message,
+    sync_updates,
+)
 from index import IndexConfig, build_index
 from qa import Retriever
+from qa.background import BackgroundSync
 
 HOSTILE = (
     "Click <script>alert('x')</script> or <img src=x onerror=alert(1)> "
@@ -105,3 +114,29 @@ def test_app_serves_retrieve_to_gradio_client(hashing_index: Path) -> None:
         assert [i["rank"] for i in items] == [1, 2, 3]
     finally:
         demo.close()
+
+
+def test_sync_now_brings_the_index_up_to_date_while_answering(
+    corpus: Path, hashing_index: Path
+) -> None:
+    retriever = Retriever(hashing_index)
+    (corpus / "zebra.txt").write_text("Zebras have black and white stripes.\n", encoding="utf-8")
+    sync = BackgroundSync(retriever)
+    messages = list(sync_updates(sync, poll=0.01))
+    assert messages[-1].startswith("Synced in")
+    assert "1 added" in messages[-1] and "1 passages embedded" in messages[-1]
+    assert retriever.retrieve("zebra stripes", k=1)[0].source == "zebra.txt"
+    # A second sync finds nothing to do.
+    assert list(sync_updates(sync, poll=0.01))[-1].startswith("Index is up to date")
+
+
+def test_sync_reports_a_busy_index(hashing_index: Path) -> None:
+    from index.generations import write_lock
+
+    sync = BackgroundSync(Retriever(hashing_index))
+    with write_lock(hashing_index):
+        assert sync.start()
+        status = sync.wait(30)
+    assert not status.running
+    assert status.error is not None and "being written by another docqa process" in status.error
+    assert sync_message(status).startswith("Sync failed:")

@@ -1,0 +1,85 @@
+"""docqa verify: an index that disagrees with itself or with its folder is reported, exit 1."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import faiss
+import numpy as np
+from click.testing import CliRunner
+
+from index.generations import current_generation
+from index.verify import verify_index
+from qa.cli import cli
+
+
+def verify_cli(*args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    res = CliRunner().invoke(cli, ["verify", *args, "--json"])
+    return res.exit_code, json.loads(res.stdout)
+
+
+def test_a_fresh_index_verifies(hashing_index: Path, corpus: Path) -> None:
+    code, report = verify_cli("--index", str(hashing_index), "--docs", str(corpus))
+    assert code == 0
+    assert report["ok"] and report["problems"] == []
+    assert report["passages"] == 8 and report["files"] == 2
+
+
+def test_edited_passage_text_breaks_its_hash(hashing_index: Path) -> None:
+    db = current_generation(hashing_index) / "passages.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE passages SET text = 'tampered' WHERE id = 1")
+    report = verify_index(hashing_index)
+    assert not report.ok
+    assert any("content hash does not match" in p for p in report.problems)
+
+
+def test_manifest_count_that_disagrees_is_reported(hashing_index: Path) -> None:
+    manifest = current_generation(hashing_index) / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["files"]["guide.md"]["passages"] += 1
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    code, report = verify_cli("--index", str(hashing_index))
+    assert code == 1
+    assert report["problems"] == ["guide.md: manifest counts 6 passages, metadata has 5"]
+
+
+def test_damaged_vectors_are_reported(hashing_index: Path) -> None:
+    path = current_generation(hashing_index) / "vectors.faiss"
+    index = faiss.read_index(str(path))
+    ids = faiss.vector_to_array(index.id_map)
+    vectors = faiss.downcast_index(index.index).reconstruct_n(0, index.ntotal)
+    damaged = faiss.IndexIDMap2(faiss.IndexFlatIP(index.d))
+    damaged.add_with_ids(np.ascontiguousarray(vectors * 2.0), ids)
+    faiss.write_index(damaged, str(path))
+    report = verify_index(hashing_index)
+    assert report.problems == [f"{len(ids)} vectors are not unit length"]
+
+
+def test_files_changed_on_disk_are_listed(hashing_index: Path, corpus: Path) -> None:
+    (corpus / "guide.md").write_text("# Changed\n\nNew text.\n", encoding="utf-8")
+    (corpus / "sub" / "notes.txt").unlink()
+    (corpus / "new.txt").write_text("Another file.\n", encoding="utf-8")
+    code, report = verify_cli("--index", str(hashing_index), "--docs", str(corpus))
+    assert code == 1
+    assert (report["added"], report["changed"], report["removed"]) == (
+        ["new.txt"],
+        ["guide.md"],
+        ["sub/notes.txt"],
+    )
+    assert report["problems"] == []
+
+
+def test_unreadable_generation_is_a_problem_not_a_crash(hashing_index: Path) -> None:
+    (current_generation(hashing_index) / "vectors.faiss").write_bytes(b"junk")
+    code, report = verify_cli("--index", str(hashing_index))
+    assert code == 1
+    assert "rebuild" in report["problems"][0]
+
+
+def test_missing_index_is_a_one_line_error(tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["verify", "--index", str(tmp_path / "none")])
+    assert res.exit_code == 1
+    assert res.stderr.startswith("docqa: error: no index at")
