@@ -32,6 +32,9 @@ __all__ = [
     "sync_updates",
 ]
 
+# Passage text shown in a chat reply; the source panel shows the whole passage.
+_SNIPPET_CHARS = 400
+
 _MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 # Bring the highlighted passage into view inside the source panel.
@@ -61,10 +64,20 @@ def render_reply(question: str, results: list[Result]) -> str:
     for r in results:
         stale = " ⚠ *source changed since indexing*" if r.stale else ""
         lines.append(f"**[{r.rank}]** {md_escape(r.citation)} · score {r.score:.3f}{stale}")
-        lines.extend("> " + md_escape(line) if line.strip() else ">" for line in r.text.split("\n"))
+        text = _snippet(r.text)
+        lines.extend("> " + md_escape(line) if line.strip() else ">" for line in text.split("\n"))
         lines.append("")
     lines.append("*Open a passage in its source with the picker on the right.*")
     return "\n".join(lines)
+
+
+def _snippet(text: str, limit: int = _SNIPPET_CHARS) -> str:
+    """The passage, cut at a word boundary after about ``limit`` characters (the source panel
+    shows it whole)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip() + " …"
 
 
 def render_context(retriever: Retriever, result: Result) -> str:

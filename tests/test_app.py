@@ -140,3 +140,16 @@ def test_sync_reports_a_busy_index(hashing_index: Path) -> None:
     assert not status.running
     assert status.error is not None and "being written by another docqa process" in status.error
     assert sync_message(status).startswith("Sync failed:")
+
+
+def test_long_passages_are_cut_in_the_reply_but_whole_in_the_source(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    long = " ".join(f"word{i}" for i in range(200))
+    (docs / "long.txt").write_text(long + "\n", encoding="utf-8")
+    build_index(docs, IndexConfig(index_dir=tmp_path / "i", model="hashing"))
+    retriever = Retriever(tmp_path / "i")
+    result = retriever.retrieve("word5", k=1)[0]
+    reply = render_reply("word5", [result])
+    assert "word10 " in reply and "word199" not in reply and " …" in reply
+    assert "word199" in render_context(retriever, result)
