@@ -89,64 +89,84 @@ def build_index(
     then. ``dry_run=True`` plans and counts without writing anything.
     """
     started = time.perf_counter()
-    scanned_at_ns = time.time_ns()
-    docs = Path(docs).expanduser()
-    docs_root = str(docs.resolve())
-    refs, skipped = walk_folder(docs)
+    scan = _Scan(Path(docs).expanduser())
     loader = _Loader(config, encoder)
-    report = _Report(config, loader, started)
     with _no_lock() if dry_run else write_lock(config.index_dir):
-        old = None if full else _reusable_manifest(config.index_dir, loader.name)
-        plan = plan_sync(refs, skipped, old, progress=progress)
-        if old is not None and not plan.to_chunk and not _needs_write(plan, old, docs_root):
-            if not dry_run:
-                collect_garbage(config.index_dir)
-            return report(plan, old.files, old.passages, 0, 0, dry_run=dry_run)
-        fresh = _chunk(plan, loader)
-        if old is not None and loader.loaded and not loader.fits(old):
-            log.warning(
-                "model %s changed shape since the index was built: re-embedding", loader.name
-            )
-            return build_index(
-                docs, config, encoder=loader.get(), full=True, dry_run=dry_run, progress=progress
-            )
-        previous = _open(config.index_dir) if old is not None else None
-        try:
-            old_passages = previous.all_passages() if previous is not None else []
-            passages, new_texts = _assemble(plan, fresh, old_passages)
-            old_ids = {p.content_hash: p.id for p in old_passages}
-            to_embed = {h: t for h, t in new_texts.items() if h not in old_ids}
-            removed = sum((_keys(old_passages) - _keys(passages)).values())
-            if dry_run:
-                files = _file_entries(plan, fresh, passages)
-                return report(plan, files, len(passages), len(to_embed), removed, dry_run=True)
-            vectors = _vectors(passages, to_embed, loader, previous, old_ids, progress)
-            passages, next_id = _assign_ids(passages, old_passages, previous)
-            folder = new_generation(config.index_dir)
-            manifest = Manifest(
-                format_version=FORMAT_VERSION,
-                model=loader.name,
-                dimension=loader.dimension(old),
-                max_tokens=loader.max_tokens(old),
-                chunker_version=CHUNKER_VERSION,
-                docs_root=docs_root,
-                built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                build_seconds=round(time.perf_counter() - started, 3),
-                passages=len(passages),
-                next_id=next_id,
-                files=_file_entries(plan, fresh, passages),
-                skipped=[{"path": s.path, "reason": s.reason} for s in plan.skipped],
-                docqa_version=__version__,
-                scanned_at_ns=scanned_at_ns,
-            )
-            if previous is not None and not to_embed and passages == old_passages:
-                link_generation(folder, previous.folder, manifest)  # only file stats changed
-            else:
-                write_generation(folder, manifest, passages, vectors)
-            publish(config.index_dir, folder)
-        finally:
-            if previous is not None:
-                previous.close()
+        return _sync(
+            scan, config, loader, _Report(config, loader, started), full, dry_run, progress
+        )
+
+
+class _Scan:
+    """The folder as found when the sync started; files changed after ``at_ns`` are re-read
+    by the next sync."""
+
+    def __init__(self, docs: Path) -> None:
+        self.at_ns = time.time_ns()
+        self.root = str(docs.resolve())
+        self.refs, self.skipped = walk_folder(docs)
+
+
+def _sync(
+    scan: _Scan,
+    config: IndexConfig,
+    loader: _Loader,
+    report: _Report,
+    full: bool,
+    dry_run: bool,
+    progress: Progress | None,
+) -> BuildSummary:
+    """One sync under the write lock; starts over with ``full=True`` when the old index
+    turns out not to be reusable after all."""
+    old = None if full else _reusable_manifest(config.index_dir, loader.name)
+    plan = plan_sync(scan.refs, scan.skipped, old, progress=progress)
+    if old is not None and not plan.to_chunk and not _needs_write(plan, old, scan.root):
+        if not dry_run:
+            collect_garbage(config.index_dir)
+        return report(plan, old.files, old.passages, 0, 0, dry_run=dry_run)
+    fresh = _chunk(plan, loader)
+    if old is not None and loader.loaded and not loader.fits(old):
+        log.warning("model %s changed shape since the index was built: re-embedding", loader.name)
+        return _sync(scan, config, loader, report, True, dry_run, progress)
+    previous = _open(config.index_dir) if old is not None else None
+    if old is not None and previous is None:  # the manifest read, its data did not
+        return _sync(scan, config, loader, report, True, dry_run, progress)
+    try:
+        old_passages = previous.all_passages() if previous is not None else []
+        passages, new_texts = _assemble(plan, fresh, old_passages)
+        old_ids = {p.content_hash: p.id for p in old_passages}
+        to_embed = {h: t for h, t in new_texts.items() if h not in old_ids}
+        removed = sum((_keys(old_passages) - _keys(passages)).values())
+        if dry_run:
+            files = _file_entries(plan, fresh, passages)
+            return report(plan, files, len(passages), len(to_embed), removed, dry_run=True)
+        vectors = _vectors(passages, to_embed, loader, previous, old_ids, progress)
+        passages, next_id = _assign_ids(passages, old_passages, previous)
+        folder = new_generation(config.index_dir)
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            model=loader.name,
+            dimension=loader.dimension(old),
+            max_tokens=loader.max_tokens(old),
+            chunker_version=CHUNKER_VERSION,
+            docs_root=scan.root,
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            build_seconds=round(time.perf_counter() - report.started, 3),
+            passages=len(passages),
+            next_id=next_id,
+            files=_file_entries(plan, fresh, passages),
+            skipped=[{"path": s.path, "reason": s.reason} for s in plan.skipped],
+            docqa_version=__version__,
+            scanned_at_ns=scan.at_ns,
+        )
+        if previous is not None and not to_embed and passages == old_passages:
+            link_generation(folder, previous.folder, manifest)  # only file stats changed
+        else:
+            write_generation(folder, manifest, passages, vectors)
+        publish(config.index_dir, folder)
+    finally:
+        if previous is not None:
+            previous.close()
     return report(
         plan, manifest.files, len(passages), len(to_embed), removed, generation=folder.name
     )
