@@ -27,12 +27,17 @@ _ATOMIC = {"fence": "code", "code_block": "code", "table_open": "table"}
 
 @dataclass(frozen=True)
 class Block:
-    """One paragraph: ``text[start:end]`` with surrounding whitespace trimmed."""
+    """One paragraph: ``text[start:end]`` with surrounding whitespace trimmed.
+
+    ``context`` is embedded before each part of the block without being part of its text
+    (a table's header row, repeated for every part of a long table).
+    """
 
     start: int
     end: int
     kind: str
     heading_path: tuple[str, ...]
+    context: str = ""
 
 
 def split_blocks(text: str, fmt: str) -> list[Block]:

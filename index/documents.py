@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .chunking import Block
 from .errors import DocsNotFoundError
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "FORMATS",
@@ -26,7 +31,13 @@ FORMATS: dict[str, str] = {
     ".text": "text",
     ".md": "markdown",
     ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+    ".pdf": "pdf",
 }
+# Formats read by a module of ``index.formats`` rather than decoded as plain text.
+_EXTRACTED = {"html", "docx", "pdf"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,10 @@ class Document:
     size: int
     mtime_ns: int
     warning: str | None = None
+    blocks: list[Block] | None = None  # paragraphs, when the format defines them (PDF, DOCX, HTML)
+    pages: list[int] | None = None  # offset in ``text`` where each physical page starts
+    page_labels: list[str] | None = None
+    title: str | None = None
 
 
 def walk_folder(root: Path) -> tuple[list[FileRef], list[Skipped]]:
@@ -128,6 +143,9 @@ def read_document(ref: FileRef) -> Document | Skipped:
         return Skipped(ref.path, f"cannot read: {exc.strerror or exc}")
     if not data:
         return Skipped(ref.path, "empty file")
+    fmt = FORMATS[ref.abspath.suffix.lower()]
+    if fmt in _EXTRACTED:
+        return _extracted(ref, fmt, data)
     decoded = decode_text(data)
     if decoded is None:
         return Skipped(ref.path, "binary file (contains NUL bytes), not text")
@@ -136,12 +154,40 @@ def read_document(ref: FileRef) -> Document | Skipped:
         return Skipped(ref.path, "no text (only whitespace)")
     return Document(
         path=ref.path,
-        format=FORMATS[ref.abspath.suffix.lower()],
+        format=fmt,
         text=text,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
         mtime_ns=ref.mtime_ns,
         warning=warning,
+    )
+
+
+def _extracted(ref: FileRef, fmt: str, data: bytes) -> Document | Skipped:
+    from .formats import ExtractError
+
+    module = importlib.import_module(f"{__package__}.formats.{fmt}")
+    try:
+        ex = module.extract(data)
+    except ExtractError as exc:
+        return Skipped(ref.path, str(exc))
+    except Exception as exc:  # a parser bug must not stop the whole folder
+        log.warning("cannot extract %s", ref.path, exc_info=True)
+        return Skipped(
+            ref.path, f"cannot read this {fmt.upper()} file ({type(exc).__name__}: {exc})"
+        )
+    return Document(
+        path=ref.path,
+        format=fmt,
+        text=ex.text,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        mtime_ns=ref.mtime_ns,
+        warning=ex.warning,
+        blocks=ex.blocks,
+        pages=ex.pages,
+        page_labels=ex.page_labels,
+        title=ex.title,
     )
 
 

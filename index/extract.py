@@ -17,9 +17,10 @@ __all__ = ["document_passages", "embed_input"]
 _MAX_HEADING_SHARE = 0.5
 
 
-def embed_input(heading_path: tuple[str, ...], text: str) -> str:
-    """What the model sees for a passage: its heading path (prose only), then its text."""
-    return f"{' > '.join(heading_path)}\n\n{text}" if heading_path else text
+def embed_input(heading_path: tuple[str, ...], text: str, context: str = "") -> str:
+    """What the model sees for a passage: its heading path (prose only), the block's context
+    (a table's header row), then its text."""
+    return "\n\n".join(filter(None, (" > ".join(heading_path), context, text)))
 
 
 def document_passages(
@@ -27,24 +28,40 @@ def document_passages(
 ) -> list[tuple[Passage, str]]:
     """All passages of a document, in order, each with the exact text to embed, which fits
     ``max_tokens`` of the model. Passages get ``id=0``; the index assigns ids when storing them.
+
+    Paragraphs are numbered as a reader counts them: through the document, or, in a paged
+    document (PDF), from 1 on each page.
     """
     text = doc.text
     line_starts = _line_starts(text)
+    blocks = doc.blocks if doc.blocks is not None else split_blocks(text, doc.format)
     out: list[tuple[Passage, str]] = []
-    for number, block in enumerate(split_blocks(text, doc.format), start=1):
+    number, page_of_number = 0, 0
+    for block in blocks:
+        page, page_end = _pages(doc, block.start, block.end)
+        if page is not None and page != page_of_number:
+            number, page_of_number = 0, page
+        number += 1
         # Headings give prose its subject; a code block speaks for itself, and with the heading
         # in front a one-line command would outrank the paragraph that explains it.
-        context = block.heading_path if block.kind != "code" else ()
-        if context and count_tokens(" > ".join(context)) > max_tokens * _MAX_HEADING_SHARE:
-            context = ()
+        heading = block.heading_path if block.kind != "code" else ()
+        if heading and count_tokens(" > ".join(heading)) > max_tokens * _MAX_HEADING_SHARE:
+            heading = ()
+        context = (
+            block.context if count_tokens(block.context) <= max_tokens * _MAX_HEADING_SHARE else ""
+        )
 
-        def fits(candidate: str, context: tuple[str, ...] = context) -> bool:
-            return count_tokens(embed_input(context, candidate)) <= max_tokens
+        def fits(
+            candidate: str, heading: tuple[str, ...] = heading, context: str = context
+        ) -> bool:
+            return count_tokens(embed_input(heading, candidate, context)) <= max_tokens
 
-        spans = split_to_fit(text, block.start, block.end, fits, code=block.kind == "code")
+        by_lines = block.kind in ("code", "table")
+        spans = split_to_fit(text, block.start, block.end, fits, code=by_lines)
         for part, (start, end) in enumerate(spans, start=1):
             body = text[start:end]
-            embedded = embed_input(context, body)
+            embedded = embed_input(heading, body, context)
+            page, page_end = _pages(doc, start, end)
             passage = Passage(
                 id=0,
                 source=doc.path,
@@ -59,9 +76,25 @@ def document_passages(
                 kind=block.kind,
                 text=body,
                 content_hash=hashlib.sha256(embedded.encode()).hexdigest(),
+                page=page,
+                page_end=page_end,
+                page_label=_label(doc, page),
             )
             out.append((passage, embedded))
     return out
+
+
+def _pages(doc: Document, start: int, end: int) -> tuple[int | None, int | None]:
+    """Physical pages (1-based) of the first and last character of a span, in a paged document."""
+    if not doc.pages:
+        return None, None
+    return bisect_right(doc.pages, start), bisect_right(doc.pages, end - 1)
+
+
+def _label(doc: Document, page: int | None) -> str | None:
+    if page is None or not doc.page_labels or page > len(doc.page_labels):
+        return None
+    return doc.page_labels[page - 1]
 
 
 def _line_starts(text: str) -> list[int]:

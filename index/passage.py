@@ -51,17 +51,29 @@ class Passage:
         return data
 
 
+# Formats whose line numbers a reader can use: the file is the text docqa read.
+_LINED = (".txt", ".text", ".md", ".markdown")
+
+
 def format_citation(p: Passage) -> str:
-    """``file ¶N[.part] · lines a–b · Heading > Path``; pages replace lines where known."""
+    """How a reader finds the passage.
+
+    ``guide.md ¶4 · lines 20–24 · Indexing > Rebuilding`` for text files, ``report.pdf p. 4 ¶2``
+    (``pp. 4–5`` across a page break; the printed label too where it differs) for PDFs, and
+    ``page.html ¶3 · Heading`` where lines of the extracted text would mean nothing.
+    """
     para = f"¶{p.paragraph}" if p.parts == 1 else f"¶{p.paragraph} (part {p.part}/{p.parts})"
-    bits = [f"{p.source} {para}"]
     if p.page is not None:
         end = p.page_end if p.page_end is not None else p.page
-        bits.append(f"p. {p.page}" if end == p.page else f"pp. {p.page}–{end}")
-    elif p.line_start == p.line_end:
-        bits.append(f"line {p.line_start}")
+        pages = f"p. {p.page}" if end == p.page else f"pp. {p.page}–{end}"
+        if p.page_label and p.page_label != str(p.page):
+            pages += f" (printed {p.page_label})"
+        bits = [f"{p.source} {pages} {para}"]
     else:
-        bits.append(f"lines {p.line_start}–{p.line_end}")
+        bits = [f"{p.source} {para}"]
+        if p.source.lower().endswith(_LINED):
+            lines = p.line_start == p.line_end
+            bits.append(f"line {p.line_start}" if lines else f"lines {p.line_start}–{p.line_end}")
     if p.heading_path:
         bits.append(" > ".join(p.heading_path))
     return " · ".join(bits)

@@ -53,7 +53,7 @@ def corpus(tmp_path: Path) -> Path:
     (docs / "sub").mkdir(parents=True)
     (docs / "guide.md").write_text(GUIDE, encoding="utf-8")
     (docs / "sub" / "notes.txt").write_text(NOTES, encoding="utf-8")
-    (docs / "report.pdf").write_bytes(b"%PDF-1.4 not yet supported")
+    (docs / "sheet.xlsx").write_bytes(b"PK not supported")
     (docs / ".hidden.md").write_text("secret paragraph", encoding="utf-8")
     return docs
 

@@ -35,7 +35,7 @@ NOTES = "Bananas are yellow.\n\nParis is the capital of France.\n"
 FILES: dict[str, str | bytes] = {
     "guide.md": GUIDE,
     "sub/notes.txt": NOTES,
-    "report.pdf": b"%PDF-1.4",
+    "sheet.xlsx": b"%PDF-1.4",
     "empty.txt": "",
     ".hidden.md": "secret",
 }
@@ -102,9 +102,9 @@ def test_first_build_embeds_every_paragraph_once(docs: Path, index_dir: Path) ->
 def test_skipped_files_are_listed_with_reasons(docs: Path, index_dir: Path) -> None:
     summary = build(docs, index_dir, RecordingEncoder())
     reasons = {s["path"]: s["reason"] for s in summary.files_skipped}
-    assert set(reasons) == {"empty.txt", "report.pdf"}
+    assert set(reasons) == {"empty.txt", "sheet.xlsx"}
     assert reasons["empty.txt"] == "empty file"
-    assert "unsupported" in reasons["report.pdf"]
+    assert "unsupported" in reasons["sheet.xlsx"]
 
 
 def test_passages_cite_their_source_exactly(docs: Path, index_dir: Path) -> None:
@@ -354,7 +354,7 @@ def test_degraded_files_are_reported(tmp_path: Path, index_dir: Path) -> None:
 def test_progress_reports_reading_and_embedding(docs: Path, index_dir: Path) -> None:
     calls: list[tuple[str, int, int]] = []
     build(docs, index_dir, RecordingEncoder(), progress=lambda *a: calls.append(a))
-    # guide.md, empty.txt and sub/notes.txt are read; report.pdf is not a candidate
+    # guide.md, empty.txt and sub/notes.txt are read; sheet.xlsx is not a candidate
     # Each stage reports 0 first, so a progress bar shows before the first unit of work.
     assert [c for c in calls if c[0] == "reading"] == [("reading", n, 3) for n in (0, 1, 2, 3)]
     embedding = [c for c in calls if c[0] == "embedding"]

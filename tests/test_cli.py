@@ -42,8 +42,8 @@ def test_index_json_summary(corpus: Path, tmp_path: Path) -> None:
     assert summary["files_indexed"] == 2
     assert summary["files_skipped"] == [
         {
-            "path": "report.pdf",
-            "reason": "unsupported file type '.pdf'; docqa reads .markdown, .md, .text, .txt",
+            "path": "sheet.xlsx",
+            "reason": "unsupported file type '.xlsx'; docqa reads .docx, .htm, .html, .markdown, .md, .pdf, .text, .txt",
         }
     ]
     assert summary["passages"] == summary["embedded"] == 8
@@ -66,7 +66,7 @@ def test_index_human_summary_lists_skipped_files(corpus: Path, tmp_path: Path) -
     code, out, _ = run("index", str(corpus), "--index", str(tmp_path / "idx"), "--model", "hashing")
     assert code == 0
     assert "indexed 2 files" in out
-    assert "skipped report.pdf: unsupported file type" in out
+    assert "skipped sheet.xlsx: unsupported file type" in out
 
 
 def test_ask_json_items(hashing_index: Path) -> None:
@@ -105,7 +105,7 @@ def test_status_json(hashing_index: Path, corpus: Path) -> None:
     assert status["model"] == "hashing:dim=256,max_tokens=256"
     assert status["docs_root"] == str(corpus.resolve())
     assert status["built_at"]
-    assert status["files_skipped"][0]["path"] == "report.pdf"
+    assert status["files_skipped"][0]["path"] == "sheet.xlsx"
 
 
 def test_docs_option_finds_the_default_index(

@@ -60,13 +60,13 @@ def test_walk_skips_hidden_files_and_folders(tmp_path: Path) -> None:
 
 def test_walk_reports_unsupported_files_with_a_reason(tmp_path: Path) -> None:
     write_files(
-        tmp_path, {"doc.md": "x", "report.pdf": b"%PDF", "sub/README": "x", "x.tar.gz": b""}
+        tmp_path, {"doc.md": "x", "sheet.xlsx": b"%PDF", "sub/README": "x", "x.tar.gz": b""}
     )
     found, skipped = walk_folder(tmp_path)
     assert [f.path for f in found] == ["doc.md"]
-    assert [s.path for s in skipped] == ["report.pdf", "sub/README", "x.tar.gz"]
+    assert [s.path for s in skipped] == ["sheet.xlsx", "sub/README", "x.tar.gz"]
     reasons = {s.path: s.reason for s in skipped}
-    assert "'.pdf'" in reasons["report.pdf"]
+    assert "'.xlsx'" in reasons["sheet.xlsx"]
     assert "(none)" in reasons["sub/README"]
     for reason in reasons.values():
         assert "unsupported" in reason
