@@ -139,7 +139,8 @@ def sync_message(status: SyncStatus) -> str:
         return f"Index is up to date ({s.files_indexed} files, {s.passages} passages)."
     return (
         f"Synced in {s.seconds:.1f} s: {s.files_added} added, {s.files_changed} changed, "
-        f"{s.files_renamed} renamed, {s.files_removed} removed; {s.embedded} passages embedded."
+        f"{s.files_renamed} renamed, {s.files_removed} removed; "
+        f"{s.embedded} passage{'' if s.embedded == 1 else 's'} embedded."
     )
 
 

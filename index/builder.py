@@ -31,7 +31,7 @@ from .generations import (
 from .manifest import FORMAT_VERSION, FileEntry, Manifest, read_manifest
 from .passage import Passage
 from .store import IndexSnapshot, check_sizes, link_generation, write_generation
-from .sync import SyncPlan, plan_sync
+from .sync import RACY_NS, SyncPlan, plan_sync
 
 __all__ = ["BuildSummary", "Progress", "build_index"]
 
@@ -120,7 +120,7 @@ def _sync(
     turns out not to be reusable after all."""
     old = None if full else _reusable_manifest(config.index_dir, loader.name)
     plan = plan_sync(scan.refs, scan.skipped, old, progress=progress)
-    if old is not None and not plan.to_chunk and not _needs_write(plan, old, scan.root):
+    if old is not None and not plan.to_chunk and not _needs_write(plan, old, scan):
         if not dry_run:
             collect_garbage(config.index_dir)
         return report(plan, old.files, old.passages, 0, 0, dry_run=dry_run)
@@ -136,7 +136,7 @@ def _sync(
         passages, new_texts = _assemble(plan, fresh, old_passages)
         old_ids = {p.content_hash: p.id for p in old_passages}
         to_embed = {h: t for h, t in new_texts.items() if h not in old_ids}
-        removed = sum((_keys(old_passages) - _keys(passages)).values())
+        removed = sum((_contents(old_passages) - _contents(passages)).values())
         if dry_run:
             files = _file_entries(plan, fresh, passages)
             return report(plan, files, len(passages), len(to_embed), removed, dry_run=True)
@@ -224,9 +224,17 @@ def _reusable_manifest(index_dir: Path, model: str) -> Manifest | None:
     return old
 
 
-def _needs_write(plan: SyncPlan, old: Manifest, docs_root: str) -> bool:
+def _needs_write(plan: SyncPlan, old: Manifest, scan: _Scan) -> bool:
+    """Whether the folder differs from the manifest, or recording this scan's time would let
+    the next sync trust files it had to read again this time (see ``sync.RACY_NS``)."""
     skipped = [{"path": s.path, "reason": s.reason} for s in plan.skipped]
-    return plan.files_changed_on_disk or skipped != old.skipped or docs_root != old.docs_root
+    settled = any(plan.kept[p].mtime_ns < scan.at_ns - RACY_NS for p in plan.confirmed)
+    return (
+        plan.files_changed_on_disk
+        or settled
+        or skipped != old.skipped
+        or scan.root != old.docs_root
+    )
 
 
 def _open(index_dir: Path) -> IndexSnapshot | None:
@@ -274,8 +282,9 @@ def _assemble(
     return passages, texts
 
 
-def _keys(passages: Sequence[Passage]) -> Counter[tuple[str, str]]:
-    return Counter((p.source, p.content_hash) for p in passages)
+def _contents(passages: Sequence[Passage]) -> Counter[str]:
+    """Passage contents with multiplicity: a renamed file's passages stay, an edited one leaves."""
+    return Counter(p.content_hash for p in passages)
 
 
 def _vectors(

@@ -18,7 +18,7 @@ from .splitting import trim_span
 __all__ = ["CHUNKER_VERSION", "Block", "split_blocks"]
 
 # Bump when the passages produced for the same text change, so old indexes are rebuilt.
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 
 _COMMENTS = re.compile(r"<!--.*?-->", re.S)
 _YAML_KEY = re.compile(r"""^["']?[\w][\w .-]*["']?:(\s|$)""")

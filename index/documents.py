@@ -166,8 +166,8 @@ def read_document(ref: FileRef) -> Document | Skipped:
 def _extracted(ref: FileRef, fmt: str, data: bytes) -> Document | Skipped:
     from .formats import ExtractError
 
-    module = importlib.import_module(f"{__package__}.formats.{fmt}")
     try:
+        module = importlib.import_module(f"{__package__}.formats.{fmt}")
         ex = module.extract(data)
     except ExtractError as exc:
         return Skipped(ref.path, str(exc))

@@ -6,15 +6,17 @@ import hashlib
 from bisect import bisect_right
 from collections.abc import Callable
 
-from .chunking import split_blocks
+from .chunking import Block, split_blocks
 from .documents import Document
 from .passage import Passage
-from .splitting import split_to_fit
+from .splitting import sentence_spans, split_to_fit
 
 __all__ = ["document_passages", "embed_input"]
 
 # A heading path longer than this share of the model's window is left out of the embedded text.
 _MAX_HEADING_SHARE = 0.5
+# A paragraph's first sentence is repeated before its later parts only when it is this short.
+_MAX_LEAD_SHARE = 0.25
 
 
 def embed_input(heading_path: tuple[str, ...], text: str, context: str = "") -> str:
@@ -38,43 +40,26 @@ def document_passages(
     out: list[tuple[Passage, str]] = []
     number, page_of_number = 0, 0
     for block in blocks:
-        page, page_end = _pages(doc, block.start, block.end)
+        page, _ = _pages(doc, block.start, block.end)
         if page is not None and page != page_of_number:
             number, page_of_number = 0, page
         number += 1
-        # Headings give prose its subject; a code block speaks for itself, and with the heading
-        # in front a one-line command would outrank the paragraph that explains it.
-        heading = block.heading_path if block.kind != "code" else ()
-        if heading and count_tokens(" > ".join(heading)) > max_tokens * _MAX_HEADING_SHARE:
-            heading = ()
-        context = (
-            block.context if count_tokens(block.context) <= max_tokens * _MAX_HEADING_SHARE else ""
-        )
-
-        def fits(
-            candidate: str, heading: tuple[str, ...] = heading, context: str = context
-        ) -> bool:
-            return count_tokens(embed_input(heading, candidate, context)) <= max_tokens
-
-        by_lines = block.kind in ("code", "table")
-        spans = split_to_fit(text, block.start, block.end, fits, code=by_lines)
-        for part, (start, end) in enumerate(spans, start=1):
-            body = text[start:end]
-            embedded = embed_input(heading, body, context)
+        parts = _block_parts(text, block, count_tokens, max_tokens)
+        for part, (start, end, embedded) in enumerate(parts, start=1):
             page, page_end = _pages(doc, start, end)
             passage = Passage(
                 id=0,
                 source=doc.path,
                 paragraph=number,
                 part=part,
-                parts=len(spans),
+                parts=len(parts),
                 start=start,
                 end=end,
                 line_start=_line_of(line_starts, start),
                 line_end=_line_of(line_starts, end - 1),
                 heading_path=block.heading_path,
                 kind=block.kind,
-                text=body,
+                text=text[start:end],
                 content_hash=hashlib.sha256(embedded.encode()).hexdigest(),
                 page=page,
                 page_end=page_end,
@@ -82,6 +67,47 @@ def document_passages(
             )
             out.append((passage, embedded))
     return out
+
+
+def _block_parts(
+    text: str, block: Block, count_tokens: Callable[[str], int], max_tokens: int
+) -> list[tuple[int, int, str]]:
+    """A block as ``(start, end, text to embed)`` parts that each fit the model."""
+    short = max_tokens * _MAX_HEADING_SHARE
+    # Headings give prose its subject; a code block speaks for itself, and with the heading
+    # in front a one-line command would outrank the paragraph that explains it.
+    heading = block.heading_path if block.kind != "code" else ()
+    if heading and count_tokens(" > ".join(heading)) > short:
+        heading = ()
+    context = block.context if count_tokens(block.context) <= short else ""
+    whole = embed_input(heading, text[block.start : block.end], context)
+    if count_tokens(whole) <= max_tokens:
+        return [(block.start, block.end, whole)]
+    by_lines = block.kind in ("code", "table")
+    lead = "" if by_lines else _lead(text, block.start, block.end, count_tokens, max_tokens)
+    later = "\n\n".join(filter(None, (context, lead)))  # given to parts 2, 3, ...
+
+    def fits(candidate: str) -> bool:
+        return count_tokens(embed_input(heading, candidate, later)) <= max_tokens
+
+    spans = split_to_fit(text, block.start, block.end, fits, code=by_lines)
+    return [
+        (a, b, embed_input(heading, text[a:b], context if n == 0 else later))
+        for n, (a, b) in enumerate(spans)
+    ]
+
+
+def _lead(
+    text: str, start: int, end: int, count_tokens: Callable[[str], int], max_tokens: int
+) -> str:
+    """The first sentence of a long paragraph, given to its later parts so they keep its subject
+    (a part that starts mid-paragraph often never names what it is about)."""
+    sentences = sentence_spans(text, start, end)
+    if len(sentences) < 2:
+        return ""
+    a, b = sentences[0]
+    first = text[a:b]
+    return first if count_tokens(first) <= max_tokens * _MAX_LEAD_SHARE else ""
 
 
 def _pages(doc: Document, start: int, end: int) -> tuple[int | None, int | None]:

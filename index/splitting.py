@@ -16,6 +16,8 @@ Span = tuple[int, int]
 
 # A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by white space.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+# Dotted initialisms such as "U.N." or "e.g." (seen without their final full stop).
+_INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 # Words after which a full stop does not end the sentence.
 _ABBREVIATIONS = frozenset(
     "e.g i.e etc vs cf al fig figs no nos eq eqs approx mr mrs ms dr prof st jr sr inc ltd co "
@@ -39,7 +41,7 @@ def sentence_spans(text: str, start: int, end: int) -> list[Span]:
 
 def _is_abbreviation(word: str) -> bool:
     w = word.lower().lstrip("(\"'“‘")
-    return w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha())
+    return w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha()) or bool(_INITIALISM.fullmatch(w))
 
 
 def split_to_fit(
@@ -47,32 +49,70 @@ def split_to_fit(
 ) -> list[Span]:
     """Split ``text[start:end]`` into consecutive spans for which ``fits(text[span])`` holds.
 
-    Greedy: each part takes as many whole units (sentences, or lines for code) as fit.
+    As few parts as a greedy fill needs, of even length: no one-word tail is left over.
+    Units are sentences, or lines for code; a unit that does not fit alone is split between
+    words (then characters) into pieces that do.
     """
     if fits(text[start:end]):
         return [(start, end)]
+    units = _fitting_units(text, start, end, fits, code=code)
+    greedy = _greedy(text, units, fits)
+    return _balanced(text, units, len(greedy), fits) or greedy
+
+
+def _fitting_units(
+    text: str, start: int, end: int, fits: Callable[[str], bool], *, code: bool
+) -> list[Span]:
     units = _line_spans(text, start, end) if code else sentence_spans(text, start, end)
     if len(units) <= 1:
-        units = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[start:end])]
-        units = [(start + a, start + b) for a, b in units]
+        units = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
         if len(units) <= 1:
             return _split_chars(text, start, end, fits)
+    out: list[Span] = []
+    for a, b in units:
+        if fits(text[a:b]):
+            out.append((a, b))
+        else:  # its words (or characters) become units of their own
+            out.extend(_fitting_units(text, a, b, fits, code=False))
+    return out
+
+
+def _greedy(text: str, units: list[Span], fits: Callable[[str], bool]) -> list[Span]:
+    """Each part takes as many whole units as fit (every unit fits on its own)."""
     parts: list[Span] = []
-    current: Span | None = None
     for unit in units:
-        if current is not None and fits(text[current[0] : unit[1]]):
-            current = (current[0], unit[1])
-            continue
-        if current is not None:
-            parts.append(current)
-        if fits(text[unit[0] : unit[1]]):
-            current = unit
+        if parts and fits(text[parts[-1][0] : unit[1]]):
+            parts[-1] = (parts[-1][0], unit[1])
         else:
-            parts.extend(split_to_fit(text, unit[0], unit[1], fits, code=False))
-            current = None
-    if current is not None:
-        parts.append(current)
+            parts.append(unit)
     return parts
+
+
+def _balanced(
+    text: str, units: list[Span], count: int, fits: Callable[[str], bool]
+) -> list[Span] | None:
+    """``count`` parts of even length in characters, if they all fit; else None."""
+    if count <= 1:
+        return None
+
+    def fill(cap: int) -> list[Span]:
+        parts: list[Span] = []
+        for unit in units:
+            if parts and unit[1] - parts[-1][0] <= cap:
+                parts[-1] = (parts[-1][0], unit[1])
+            else:
+                parts.append(unit)
+        return parts
+
+    lo, hi = max(b - a for a, b in units), units[-1][1] - units[0][0]
+    while lo < hi:  # the smallest cap that needs no more parts than the greedy fill
+        mid = (lo + hi) // 2
+        if len(fill(mid)) <= count:
+            hi = mid
+        else:
+            lo = mid + 1
+    parts = fill(lo)
+    return parts if all(fits(text[a:b]) for a, b in parts) else None
 
 
 def _split_chars(text: str, start: int, end: int, fits: Callable[[str], bool]) -> list[Span]:

@@ -36,6 +36,8 @@ class SyncPlan:
     skipped: list[Skipped] = field(default_factory=list)
     degraded: dict[str, str] = field(default_factory=dict)  # path -> warning, for files read now
     touched: bool = False  # an unchanged file got a new size or mtime: the manifest must say so
+    # Read again only because it was modified close to the last scan, and found unchanged.
+    confirmed: list[str] = field(default_factory=list)
 
     @property
     def files_changed_on_disk(self) -> bool:
@@ -82,7 +84,10 @@ def plan_sync(
             plan.degraded[doc.path] = doc.warning
         if entry is not None and (entry.sha256, entry.format) == (doc.sha256, doc.format):
             plan.kept[doc.path] = _entry(doc, entry)
-            plan.touched |= (entry.size, entry.mtime_ns) != (doc.size, doc.mtime_ns)
+            if (entry.size, entry.mtime_ns) != (doc.size, doc.mtime_ns):
+                plan.touched = True
+            else:
+                plan.confirmed.append(doc.path)
             continue
         (plan.changed if entry is not None else plan.added).append(doc.path)
         twins = gone_by_sha.get((doc.sha256, doc.format))

@@ -111,6 +111,8 @@ def _possible_hashes(heading: tuple[str, ...], text: str) -> set[str]:
 
 def _disk_problems(snap: IndexSnapshot, docs: Path, disk: dict[str, list[str]]) -> list[str]:
     m = snap.manifest
+    if str(docs.resolve()) != m.docs_root:
+        return [f"{str(docs)!r} is not the folder this index was built from ({m.docs_root!r})"]
     refs, _ = walk_folder(docs)
     by_source: dict[str, list] = {}
     for p in snap.all_passages():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,6 +14,8 @@ from index.errors import DocqaError
 from .retriever import Retriever
 
 __all__ = ["BackgroundSync", "SyncStatus"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,10 @@ class BackgroundSync:
         with self._lock:
             self._status = replace(self._status, stage=stage, done=done, total=total)
 
+    def _failed(self, message: str) -> None:
+        with self._lock:
+            self._status = replace(self._status, running=False, error=message)
+
     def _run(self) -> None:
         try:
             manifest = self._retriever.manifest
@@ -75,8 +82,11 @@ class BackgroundSync:
                 docs, config, encoder=self._retriever.encoder, progress=self._progress
             )
         except (DocqaError, OSError) as exc:
-            with self._lock:
-                self._status = replace(self._status, running=False, error=str(exc))
+            self._failed(str(exc))
+            return
+        except Exception as exc:  # never leave the app showing "Syncing…" for good
+            log.exception("background sync failed")
+            self._failed(f"{type(exc).__name__}: {exc}")
             return
         with self._lock:
             self._status = replace(self._status, running=False, summary=summary)

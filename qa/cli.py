@@ -20,6 +20,8 @@ from index import __version__
 from index.builder import BuildSummary, build_index
 from index.config import IndexConfig, default_index_dir
 from index.errors import DocqaError
+from index.generations import current_generation
+from index.manifest import read_manifest
 from index.store import open_snapshot
 
 __all__ = ["main"]
@@ -139,11 +141,9 @@ def _model_of(index_dir: Path) -> str:
     from index.errors import IndexCorruptError, IndexNotFoundError
 
     try:
-        snap = open_snapshot(index_dir)
+        return read_manifest(current_generation(index_dir)).model
     except (IndexNotFoundError, IndexCorruptError):
         return DEFAULT_MODEL
-    snap.close()
-    return snap.manifest.model
 
 
 def _summary_json(summary: BuildSummary) -> dict[str, Any]:

@@ -124,7 +124,7 @@ def test_sync_now_brings_the_index_up_to_date_while_answering(
     sync = BackgroundSync(retriever)
     messages = list(sync_updates(sync, poll=0.01))
     assert messages[-1].startswith("Synced in")
-    assert "1 added" in messages[-1] and "1 passages embedded" in messages[-1]
+    assert "1 added" in messages[-1] and "1 passage embedded" in messages[-1]
     assert retriever.retrieve("zebra stripes", k=1)[0].source == "zebra.txt"
     # A second sync finds nothing to do.
     assert list(sync_updates(sync, poll=0.01))[-1].startswith("Index is up to date")

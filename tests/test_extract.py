@@ -21,3 +21,20 @@ def test_prose_is_embedded_with_its_heading_path_and_code_without() -> None:
     assert code_in == code.text == "```bash\ndocqa index ~/notes\n```"
     for passage, embedded in ((prose, prose_in), (code, code_in)):
         assert passage.content_hash == hashlib.sha256(embedded.encode()).hexdigest()
+
+
+def test_later_parts_of_a_long_paragraph_are_embedded_with_its_first_sentence() -> None:
+    lead = "Zebras live in Africa."
+    body = " ".join(f"They eat grass number {i} every day." for i in range(30))
+    doc = Document(
+        path="z.txt", format="text", text=f"{lead} {body}\n", sha256="", size=0, mtime_ns=0
+    )
+    enc = HashingEncoder(max_tokens=40)
+    pairs = document_passages(doc, enc.count_tokens, enc.max_tokens)
+    assert len(pairs) > 2
+    first, first_in = pairs[0]
+    assert first.text.startswith(lead) and first_in == first.text  # part 1 holds it already
+    for passage, embedded in pairs[1:]:
+        assert embedded == f"{lead}\n\n{passage.text}"
+        assert enc.count_tokens(embedded) <= enc.max_tokens
+    assert " ".join(p.text for p, _ in pairs) == doc.text.strip()

@@ -129,14 +129,18 @@ def test_abbreviation_is_not_a_split_point() -> None:
 def test_long_sentence_splits_between_words() -> None:
     text = "alpha beta gamma delta epsilon zeta eta."
     parts = split_to_fit(text, 0, len(text), max_words(3), code=False)
-    assert [text[a:b] for a, b in parts] == ["alpha beta gamma", "delta epsilon zeta", "eta."]
+    check_parts(text, 0, len(text), parts, max_words(3))
+    # As few parts as greedy needs (3), but even: no one-word tail like "eta." alone.
+    assert sorted(len(text[a:b].split()) for a, b in parts) == [2, 2, 3]
 
 
 def test_long_sentence_among_short_ones_is_split_in_place() -> None:
     text = "Short. a b c d e f gg hh. Tail."
     parts = split_to_fit(text, 0, len(text), max_words(3), code=False)
-    assert [text[a:b] for a, b in parts] == ["Short.", "a b c", "d e f", "gg hh.", "Tail."]
     check_parts(text, 0, len(text), parts, max_words(3))
+    # Four parts, as greedy needs; the long sentence's words fill the parts around it in order.
+    assert len(parts) == 4
+    assert " ".join(text[a:b] for a, b in parts) == text
 
 
 def test_code_splits_at_line_boundaries() -> None:
@@ -165,8 +169,8 @@ def test_code_line_too_long_for_the_model_splits_inside_the_line() -> None:
     fits = max_chars(30)
     parts = split_to_fit(text, 0, len(text), fits, code=True)
     check_parts(text, 0, len(text), parts, fits)
-    assert text[parts[0][0] : parts[0][1]] == "short()"
-    assert text[parts[-1][0] : parts[-1][1]] == "end()"
+    assert text[parts[0][0] : parts[0][1]].startswith("short()")
+    assert text[parts[-1][0] : parts[-1][1]].endswith("end()")
 
 
 def test_single_giant_word_is_split_by_characters() -> None:
@@ -198,7 +202,9 @@ def test_split_respects_the_block_bounds() -> None:
     text = "BEFORE one two three four five AFTER"
     start, end = text.index("one"), text.index(" AFTER")
     parts = split_to_fit(text, start, end, max_words(2), code=False)
-    assert [text[a:b] for a, b in parts] == ["one two", "three four", "five"]
+    check_parts(text, start, end, parts, max_words(2))
+    assert len(parts) == 3
+    assert parts[0][0] == start and parts[-1][1] == end
 
 
 _WORD = st.one_of(
@@ -227,3 +233,12 @@ def test_split_to_fit_properties(block: str, limit: int, code: bool, by_chars: b
     fits = max_chars(limit * 3) if by_chars else (lambda s: len(re.findall(r"\w+", s)) <= limit)
     parts = split_to_fit(text, 1, len(text) - 1, fits, code=code)
     check_parts(text, 1, len(text) - 1, parts, fits)
+
+
+def test_parts_are_even_not_greedy_with_a_short_tail() -> None:
+    sentences = [f"Sentence number {i} is here." for i in range(9)]  # 5 words each
+    text = " ".join(sentences)
+    parts = split_to_fit(text, 0, len(text), max_words(20), code=False)
+    check_parts(text, 0, len(text), parts, max_words(20))
+    # Greedy would give 4 + 4 + 1 sentences; even parts give 3 + 3 + 3.
+    assert [len(text[a:b].split()) for a, b in parts] == [15, 15, 15]

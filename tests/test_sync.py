@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import RecordingEncoder
 
+import index.builder
 import index.sync
 from index import IndexConfig, build_index, open_snapshot
 from index.generations import current_generation
@@ -115,7 +117,7 @@ def test_renamed_file_embeds_nothing_and_needs_no_model(docs: Path, tmp_path: Pa
     s = sync(docs, tmp_path / "i", ModelFreeEncoder())
     assert s.files_renamed == 1
     assert s.changes["renamed"] == [{"from": "sub/b.txt", "to": "moved-b.txt"}]
-    assert (s.files_added, s.files_removed, s.embedded, s.removed) == (0, 0, 0, 4)
+    assert (s.files_added, s.files_removed, s.embedded, s.removed) == (0, 0, 0, 0)
     by_source = texts_by_source(tmp_path / "i")
     assert "sub/b.txt" not in by_source
     assert by_source["moved-b.txt"] == paragraphs(4, "b").strip().split("\n\n")
@@ -254,3 +256,29 @@ def test_cli_dry_run_says_would(docs: Path, tmp_path: Path) -> None:
     assert res.exit_code == 0
     assert res.stdout.startswith("would index 3 files")
     assert not (tmp_path / "i").exists()
+
+
+def test_files_read_again_near_the_last_scan_are_trusted_after_one_more_sync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "fresh.txt").write_text("Written just before the first sync.\n", encoding="utf-8")
+    sync(docs, tmp_path / "i")  # the file's mtime is within the racy window of this scan
+    reads: list[str] = []
+    real_read, real_clock = index.sync.read_document, time.time_ns
+    monkeypatch.setattr(
+        index.sync, "read_document", lambda ref: reads.append(ref.path) or real_read(ref)
+    )
+    monkeypatch.setattr(time, "time_ns", lambda: real_clock() + 5 * 10**9)  # 5 s later
+    first = sync(docs, tmp_path / "i", ModelFreeEncoder())
+    assert reads == ["fresh.txt"] and first.published  # read once more; this scan's time is kept
+    second = sync(docs, tmp_path / "i", ModelFreeEncoder())
+    assert reads == ["fresh.txt"] and not second.published  # from then on it is trusted
+
+
+def test_renamed_passages_are_not_counted_as_removed(docs: Path, tmp_path: Path) -> None:
+    sync(docs, tmp_path / "i")
+    (docs / "a.md").rename(docs / "b.md")
+    s = sync(docs, tmp_path / "i", ModelFreeEncoder())
+    assert (s.files_renamed, s.removed, s.embedded) == (1, 0, 0)
