@@ -1,0 +1,324 @@
+"""Retrieval quality of docqa measured through the whole system: files -> index -> Retriever -> citations.
+
+Run from the repository root (the data stays where it is; only generated files go to the work dir):
+
+    HF_HUB_OFFLINE=1 /work/venv/bin/python bench/quality.py \\
+        --squad /work/shared/eval/squad/dev-v1.1.json --scifact /work/shared/eval/scifact \\
+        [--model MODEL] [--work DIR] [--only squad|scifact] [--json OUT] [--full]
+
+``--model hashing`` is a quick smoke run without a neural model. The work dir (default
+``bench/.cache/quality``, gitignored) holds the generated document folders and one index per model;
+a re-run rewrites no unchanged file, so docqa's own sync reuses every vector (``--full`` re-embeds).
+Progress goes to stderr; stdout gets Markdown tables comparable to /work/shared/eval/README.md.
+
+SQuAD-closed (48 dev articles, 10,570 questions): each article is a .txt file whose i-th paragraph
+(blank-line separated, internal newlines turned into spaces) is the article's i-th SQuAD context.
+Every question goes through ``Retriever.retrieve(q, k=20)``; the results are reduced to a paragraph
+ranking (a paragraph split into parts counts once, at its best part's position) and a hit is a
+result whose citation (``source``, ``paragraph``) is the gold one.
+  R@k     share of questions whose gold paragraph is among the first k paragraphs.
+  MRR@10  mean of 1/rank of the gold paragraph, 0 when it is not in the first 10.
+
+SciFact (BEIR, 5,183 abstracts, 300 test claims): one file per abstract, ``<doc id>.txt``, a single
+paragraph "title. text" (BEIR's title + " " + text, with a full stop added after a title lacking
+end punctuation so the sentence splitter can cut there). Each claim retrieves 300 passages (more if
+they cover fewer than 100 abstracts); abstracts are ranked by their best passage.
+  nDCG@10    trec_eval/pytrec_eval ndcg_cut.10 as BEIR reports it: gain = qrels relevance,
+             discount log2(rank + 1), normalised by the ideal ordering of the query's judgements.
+  Recall@100 relevant abstracts in the top 100 / relevant abstracts of the query.
+Both are averaged over the 300 test queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ir_metrics import first_rank, ndcg_at_k, recall_at_k, reciprocal_rank, unique_in_order
+
+import qa
+from index import DEFAULT_MODEL, IndexConfig, build_index, model_name, open_snapshot
+
+DEFAULT_WORK = Path(__file__).resolve().parent / ".cache" / "quality"
+SQUAD_K = 20
+SCIFACT_K = 300
+SCIFACT_DOCS = 100  # documents the ranking must reach for Recall@100
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def ticker(label: str, every: float = 5.0) -> Callable[[str, int, int], None]:
+    """A progress callback (stage, done, total) that logs at most every ``every`` seconds."""
+    started, last = time.perf_counter(), [0.0]
+
+    def tick(stage: str, done: int, total: int) -> None:
+        now = time.perf_counter() - started
+        if done == total or now - last[0] >= every:
+            last[0] = now
+            log(f"{label}: {stage} {done}/{total} ({done / max(now, 1e-9):.1f}/s, {now:.0f} s)")
+
+    return tick
+
+
+def one_line(text: str) -> str:
+    """``text`` as one paragraph line: newlines, and the white space around them, become a space."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", text.strip())
+
+
+def sync_folder(folder: Path, files: dict[str, str]) -> None:
+    """Make ``folder`` hold exactly ``files`` (name -> text), leaving unchanged files untouched so
+    their mtime, and docqa's reuse of their vectors, stays."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        if old.name not in files:
+            old.unlink()
+    for name, text in files.items():
+        path = folder / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+
+
+def build(
+    docs: Path, index_dir: Path, model: str, *, full: bool, expected: dict[str, int]
+) -> tuple[dict[str, Any], dict[tuple[str, int], int]]:
+    """Index ``docs`` with docqa and describe the result, checking each file's paragraph count.
+    Also returns the number of parts of every (source, paragraph)."""
+    started = time.perf_counter()
+    summary = build_index(
+        docs,
+        IndexConfig(index_dir=index_dir, model=model),
+        full=full,
+        progress=ticker(f"index {docs.parent.name}"),
+    )
+    seconds = time.perf_counter() - started
+    snap = open_snapshot(index_dir)
+    try:
+        passages = snap.all_passages()
+    finally:
+        snap.close()
+    parts = {(p.source, p.paragraph): p.parts for p in passages}
+    found = {src: 0 for src in expected}
+    for src, para in parts:
+        found[src] = max(found.get(src, 0), para)
+    wrong = {s: (expected.get(s), n) for s, n in found.items() if expected.get(s) != n}
+    if wrong or summary.files_skipped:
+        raise SystemExit(
+            f"paragraphs do not line up with the data: {wrong} {summary.files_skipped}"
+        )
+    info = {
+        "files": summary.files_indexed,
+        "units": len(parts),
+        "split_units": sum(n > 1 for n in parts.values()),
+        "max_parts": max(parts.values(), default=0),
+        "passages": summary.passages,
+        "embedded": summary.embedded,
+        "reused": summary.reused,
+        "build_seconds": round(seconds, 1),
+    }
+    return info, parts
+
+
+def squad_files(path: Path) -> tuple[dict[str, str], list[tuple[str, str, int]]]:
+    """Article files (name -> text) and the questions as (question, file, 1-based paragraph)."""
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    files: dict[str, str] = {}
+    questions: list[tuple[str, str, int]] = []
+    for i, article in enumerate(data):
+        name = f"{i:02d}_{re.sub(r'[^A-Za-z0-9.-]+', '_', article['title']).strip('_')}.txt"
+        paragraphs = article["paragraphs"]
+        files[name] = "\n\n".join(one_line(p["context"]) for p in paragraphs) + "\n"
+        for number, p in enumerate(paragraphs, start=1):
+            questions.extend((q["question"], name, number) for q in p["qas"])
+    return files, questions
+
+
+def run_squad(path: Path, work: Path, model: str, *, full: bool) -> dict[str, Any]:
+    files, questions = squad_files(path)
+    docs = work / "squad" / "docs"
+    sync_folder(docs, files)
+    expected = {name: text.count("\n\n") + 1 for name, text in files.items()}
+    info, parts = build(docs, _index_dir(work, "squad", model), model, full=full, expected=expected)
+    log(f"squad: {info}")
+    started = time.perf_counter()
+    retriever = qa.Retriever(_index_dir(work, "squad", model), model=model)
+    info["load_seconds"] = round(time.perf_counter() - started, 1)
+    ranks: list[int | None] = []
+    repeats = same_article = 0
+    tick = ticker("squad queries", every=30.0)
+    started = time.perf_counter()
+    for n, (question, source, paragraph) in enumerate(questions, start=1):
+        results = retriever.retrieve(question, k=SQUAD_K)
+        ranking = unique_in_order((r.source, r.paragraph) for r in results)
+        repeats += len(ranking) < len(results)
+        ranks.append(first_rank(ranking, (source, paragraph)))
+        same_article += ranks[-1] != 1 and bool(ranking) and ranking[0][0] == source
+        tick("question", n, len(questions))
+    seconds = time.perf_counter() - started
+    total = len(questions)
+    misses = sum(r != 1 for r in ranks)
+    split = [r for r, (_, s, p) in zip(ranks, questions, strict=True) if parts[(s, p)] > 1]
+    whole = [r for r, (_, s, p) in zip(ranks, questions, strict=True) if parts[(s, p)] == 1]
+    return info | {
+        "questions": total,
+        **{f"R@{k}": _mean(r is not None and r <= k for r in ranks) for k in (1, 5, 20)},
+        "MRR@10": _mean(reciprocal_rank(r, 10) for r in ranks),
+        "query_seconds": round(seconds, 1),
+        "queries_per_second": round(total / seconds, 1),
+        "questions_with_repeated_paragraph": repeats,
+        "rank1_misses_same_article": round(same_article / misses, 3) if misses else 0.0,
+        "questions_on_split_paragraphs": len(split),
+        "R@1_on_split_paragraphs": _mean(r == 1 for r in split),
+        "R@1_on_whole_paragraphs": _mean(r == 1 for r in whole),
+    }
+
+
+def run_scifact(folder: Path, work: Path, model: str, *, full: bool) -> dict[str, Any]:
+    corpus = [json.loads(line) for line in (folder / "corpus.jsonl").open(encoding="utf-8")]
+    files = {f"{d['_id']}.txt": _titled(d["title"], d["text"]) + "\n" for d in corpus}
+    docs = work / "scifact" / "docs"
+    sync_folder(docs, files)
+    info, _ = build(
+        docs, _index_dir(work, "scifact", model), model, full=full, expected=dict.fromkeys(files, 1)
+    )
+    log(f"scifact: {info}")
+    qrels: dict[str, dict[str, int]] = {}
+    with (folder / "qrels" / "test.tsv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            qrels.setdefault(row["query-id"], {})[row["corpus-id"]] = int(row["score"])
+    claims = {}
+    for line in (folder / "queries.jsonl").open(encoding="utf-8"):
+        q = json.loads(line)
+        if q["_id"] in qrels:
+            claims[q["_id"]] = q["text"]
+    started = time.perf_counter()
+    retriever = qa.Retriever(_index_dir(work, "scifact", model), model=model)
+    info["load_seconds"] = round(time.perf_counter() - started, 1)
+    ndcg: list[float] = []
+    recall: list[float] = []
+    tick = ticker("scifact queries", every=30.0)
+    started = time.perf_counter()
+    for n, (qid, claim) in enumerate(claims.items(), start=1):
+        ranking = _documents(retriever, claim)
+        ranking = [d for d in ranking if d != qid]  # BEIR's ignore_identical_ids
+        ndcg.append(ndcg_at_k(ranking, qrels[qid], 10))
+        recall.append(recall_at_k(ranking, qrels[qid], 100))
+        tick("claim", n, len(claims))
+    seconds = time.perf_counter() - started
+    return info | {
+        "queries": len(claims),
+        "nDCG@10": _mean(ndcg),
+        "R@100": _mean(recall),
+        "query_seconds": round(seconds, 1),
+        "queries_per_second": round(len(claims) / seconds, 1),
+    }
+
+
+def _documents(retriever: qa.Retriever, claim: str) -> list[str]:
+    """Document ids ranked by their best passage, at least SCIFACT_DOCS of them when the index has them."""
+    k = SCIFACT_K
+    while True:
+        results = retriever.retrieve(claim, k=k)
+        ranking = unique_in_order(r.source.removesuffix(".txt") for r in results)
+        if len(ranking) >= SCIFACT_DOCS or len(results) < k:
+            return ranking
+        k *= 2
+
+
+def _titled(title: str, text: str) -> str:
+    title = one_line(title)
+    if title and title[-1] not in ".?!":
+        title += "."
+    return one_line(f"{title} {text}")
+
+
+def _index_dir(work: Path, task: str, model: str) -> Path:
+    return work / task / ("index-" + re.sub(r"[^A-Za-z0-9._-]+", "_", model_name(model)))
+
+
+def _mean(values: Any) -> float:
+    items = [float(v) for v in values]
+    return round(sum(items) / len(items), 4) if items else 0.0
+
+
+def markdown(model: str, results: dict[str, dict[str, Any]]) -> str:
+    sq, sf = results.get("squad", {}), results.get("scifact", {})
+
+    def cell(d: dict[str, Any], key: str) -> str:
+        return f"{d[key]:.3f}" if key in d else "–"
+
+    cells = [cell(sf, "nDCG@10"), cell(sf, "R@100")] + [
+        cell(sq, k) for k in ("R@1", "R@5", "R@20", "MRR@10")
+    ]
+    lines = [
+        "| system | SciFact nDCG@10 | SciFact R@100 | SQuAD R@1 | R@5 | R@20 | MRR@10 |",
+        "|---|---|---|---|---|---|---|",
+        f"| docqa ({model_name(model)}), files → index → Retriever | " + " | ".join(cells) + " |",
+        "",
+        "| corpus | files | paragraphs | split paragraphs | passages | embedded | build s | queries | query s | queries/s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for task, d in results.items():
+        queries = d.get("questions", d.get("queries"))
+        lines.append(
+            f"| {task} | {d['files']} | {d['units']} | {d['split_units']} (max {d['max_parts']} parts) | "
+            f"{d['passages']} | {d['embedded']} | {d['build_seconds']} | {queries} | "
+            f"{d['query_seconds']} | {d['queries_per_second']} |"
+        )
+    if sq:
+        lines.append(
+            f"\nSQuAD: {sq['questions_on_split_paragraphs']} questions ask about a split paragraph, "
+            f"R@1 {sq['R@1_on_split_paragraphs']:.3f} (whole paragraphs {sq['R@1_on_whole_paragraphs']:.3f}); "
+            f"{sq['rank1_misses_same_article']:.0%} of rank-1 misses are a sibling paragraph; "
+            f"{sq['questions_with_repeated_paragraph']} top-20 lists repeat a paragraph."
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--squad", type=Path, help="SQuAD v1.1 dev JSON file")
+    parser.add_argument(
+        "--scifact", type=Path, help="BEIR SciFact folder (corpus.jsonl, queries.jsonl, qrels/)"
+    )
+    parser.add_argument(
+        "--model", default=DEFAULT_MODEL, help="docqa model spec (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--work", type=Path, default=DEFAULT_WORK, help="work dir (default: %(default)s)"
+    )
+    parser.add_argument("--only", choices=("squad", "scifact"), help="run one benchmark")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument(
+        "--full", action="store_true", help="re-embed everything (a cold build time)"
+    )
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    tasks = [args.only] if args.only else ["squad", "scifact"]
+    for task in tasks:
+        if getattr(args, task) is None:
+            parser.error(f"--{task} PATH is required (or choose another with --only)")
+    results: dict[str, dict[str, Any]] = {}
+    if "squad" in tasks:
+        results["squad"] = run_squad(args.squad, args.work, args.model, full=args.full)
+    if "scifact" in tasks:
+        results["scifact"] = run_scifact(args.scifact, args.work, args.model, full=args.full)
+    print(markdown(args.model, results))
+    if args.json:
+        args.json.write_text(
+            json.dumps({"model": model_name(args.model)} | results, indent=1) + "\n"
+        )
+
+
+if __name__ == "__main__":
+    main()
