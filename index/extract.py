@@ -80,7 +80,11 @@ def _block_parts(
     if heading and count_tokens(" > ".join(heading)) > short:
         heading = ()
     context = block.context if count_tokens(block.context) <= short else ""
-    whole = embed_input(heading, text[block.start : block.end], context)
+    if text[block.start : block.end].startswith(context):  # a table that opens with its header
+        first_context = ""
+    else:
+        first_context = context
+    whole = embed_input(heading, text[block.start : block.end], first_context)
     if count_tokens(whole) <= max_tokens:
         return [(block.start, block.end, whole)]
     by_lines = block.kind in ("code", "table")
@@ -92,7 +96,7 @@ def _block_parts(
 
     spans = split_to_fit(text, block.start, block.end, fits, code=by_lines)
     return [
-        (a, b, embed_input(heading, text[a:b], context if n == 0 else later))
+        (a, b, embed_input(heading, text[a:b], first_context if n == 0 else later))
         for n, (a, b) in enumerate(spans)
     ]
 

@@ -38,3 +38,22 @@ def test_later_parts_of_a_long_paragraph_are_embedded_with_its_first_sentence() 
         assert embedded == f"{lead}\n\n{passage.text}"
         assert enc.count_tokens(embedded) <= enc.max_tokens
     assert " ".join(p.text for p, _ in pairs) == doc.text.strip()
+
+
+def test_table_parts_repeat_the_header_row_once() -> None:
+    from index.chunking import Block
+
+    rows = [f"row {i} | value {i}" for i in range(40)]
+    text = "\n".join(["name | value", *rows])
+    block = Block(0, len(text), "table", ("Prices",), context="name | value")
+    doc = Document(
+        path="t.html", format="html", text=text, sha256="", size=0, mtime_ns=0, blocks=[block]
+    )
+    enc = HashingEncoder(max_tokens=40)
+    pairs = document_passages(doc, enc.count_tokens, enc.max_tokens)
+    assert len(pairs) > 2
+    assert pairs[0][1] == f"Prices\n\n{pairs[0][0].text}"  # its text already starts with the header
+    for passage, embedded in pairs[1:]:
+        assert embedded == f"Prices\n\nname | value\n\n{passage.text}"
+        assert passage.text.startswith("row ")  # split between rows
+    assert "\n".join(p.text for p, _ in pairs) == text
