@@ -80,10 +80,8 @@ def _block_parts(
     if heading and count_tokens(" > ".join(heading)) > short:
         heading = ()
     context = block.context if count_tokens(block.context) <= short else ""
-    if text[block.start : block.end].startswith(context):  # a table that opens with its header
-        first_context = ""
-    else:
-        first_context = context
+    # A table that opens with its header row does not need it again in front.
+    first_context = "" if text[block.start : block.end].startswith(context) else context
     whole = embed_input(heading, text[block.start : block.end], first_context)
     if count_tokens(whole) <= max_tokens:
         return [(block.start, block.end, whole)]
