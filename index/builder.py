@@ -33,7 +33,7 @@ from .passage import Passage
 from .store import IndexSnapshot, check_sizes, link_generation, write_generation
 from .sync import RACY_NS, SyncPlan, plan_sync
 
-__all__ = ["BuildSummary", "Progress", "build_index"]
+__all__ = ["BuildSummary", "Progress", "build_index", "skipped_report"]
 
 log = logging.getLogger(__name__)
 
@@ -372,7 +372,7 @@ class _Report:
         degraded = {k: e.warning for k, e in files.items() if e.warning}
         return BuildSummary(
             files_indexed=len(files),
-            files_skipped=[{"path": s.path, "reason": s.reason} for s in plan.skipped],
+            files_skipped=skipped_report(plan.skipped, files),
             passages=passages,
             embedded=embedded,
             seconds=round(time.perf_counter() - self.started, 3),
@@ -395,6 +395,22 @@ class _Report:
             generation=generation or _current_name(self.config.index_dir),
             model=self.loader.name,
         )
+
+
+def skipped_report(
+    skipped: Sequence[Skipped] | Sequence[dict[str, str]], files: dict[str, FileEntry]
+) -> list[dict[str, Any]]:
+    """Every file left out, with its reason, then every file indexed with a problem (such as
+    undecodable bytes), marked ``"indexed": true``: the ``files_skipped`` the CLI reports."""
+    out: list[dict[str, Any]] = [
+        s if isinstance(s, dict) else {"path": s.path, "reason": s.reason} for s in skipped
+    ]
+    out += [
+        {"path": path, "reason": f"indexed with a problem: {e.warning}", "indexed": True}
+        for path, e in sorted(files.items())
+        if e.warning
+    ]
+    return out
 
 
 def _current_name(index_dir: Path) -> str:

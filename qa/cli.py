@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from index import __version__
-from index.builder import BuildSummary, build_index
+from index.builder import BuildSummary, build_index, skipped_report
 from index.config import IndexConfig, default_index_dir
 from index.errors import DocqaError
 from index.generations import current_generation
@@ -113,9 +113,7 @@ def index_cmd(
     if len(lines) > _LIST_AT_MOST:
         click.echo(f"  ... and {len(lines) - _LIST_AT_MOST} more (--json lists them all)")
     for item in summary.files_skipped:
-        click.echo(f"  skipped {item['path']}: {item['reason']}")
-    for item in summary.files_degraded:
-        click.echo(f"  warning {item['path']}: {item['reason']}")
+        click.echo(_skip_line(item))
 
 
 def _build(
@@ -215,7 +213,7 @@ def status_cmd(index_dir: Path | None, docs: Path | None, as_json: bool) -> None
         "dimension": m.dimension,
         "built_at": m.built_at,
         "build_seconds": m.build_seconds,
-        "files_skipped": m.skipped,
+        "files_skipped": (skipped := skipped_report(m.skipped, m.files)),
         "format_version": m.format_version,
         "chunker_version": m.chunker_version,
     }
@@ -228,8 +226,8 @@ def status_cmd(index_dir: Path | None, docs: Path | None, as_json: bool) -> None
     click.echo(f"passages  {m.passages}")
     click.echo(f"model     {m.model} ({m.dimension} dimensions)")
     click.echo(f"built     {m.built_at} in {m.build_seconds:.1f} s")
-    for item in m.skipped:
-        click.echo(f"  skipped {item['path']}: {item['reason']}")
+    for item in skipped:
+        click.echo(_skip_line(item))
 
 
 @cli.command("verify")
@@ -295,6 +293,10 @@ def serve_cmd(
             launch(index_dir, model=model, host=host, port=port)
         except OSError as exc:
             raise DocqaError(f"cannot serve on {host}:{port}: {exc}; try another --port") from exc
+
+
+def _skip_line(item: dict[str, Any]) -> str:
+    return f"  {'warning' if item.get('indexed') else 'skipped'} {item['path']}: {item['reason']}"
 
 
 def _resolve_index(index_dir: Path | None, docs: Path | None) -> Path:

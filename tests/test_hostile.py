@@ -1,0 +1,106 @@
+"""A hostile folder breaks nothing: every good file is indexed, every bad one is reported."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+from reportlab.lib.pdfencrypt import StandardEncryption
+from reportlab.pdfgen import canvas
+
+import index.sync
+from qa.cli import cli
+
+
+def pdf_bytes(text: str | None, *, encrypt: str | None = None) -> bytes:
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, encrypt=StandardEncryption(encrypt) if encrypt else None)
+    if text is None:
+        c.rect(100, 100, 300, 300, fill=1)  # an image-like page: no text layer
+    else:
+        c.drawString(72, 720, text)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def docx_bytes(text: str) -> bytes:
+    d = docx.Document()
+    d.add_heading("Memo", level=1)
+    d.add_paragraph(text)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def test_hostile_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    good = {
+        "good.md": b"# Good\n\nA good markdown paragraph about otters.\n",
+        "good.html": b"<h1>Page</h1><p>A good HTML paragraph about beavers.</p>",
+        "good.docx": docx_bytes("A good Word paragraph about badgers."),
+        "good.pdf": pdf_bytes("A good PDF paragraph about herons."),
+        "utf16.txt": "UTF-16 text about moles.\n".encode("utf-16"),
+        "latin1.txt": "Caf\xe9 text about voles.\n".encode("latin-1"),
+    }
+    bad = {
+        "binary.txt": b"\x00\x01\x02binary",
+        "truncated.pdf": pdf_bytes("cut short")[:200],
+        "encrypted.pdf": pdf_bytes("secret", encrypt="pw"),
+        "scanned.pdf": pdf_bytes(None),
+        "empty.md": b"",
+        "notes.xyz": b"unknown extension",
+        "vanishing.txt": b"deleted while indexing\n",
+    }
+    for name, data in {**good, **bad}.items():
+        (docs / name).write_bytes(data)
+    (docs / "loop.md").symlink_to(docs / "loop.md")
+    (docs / "dangling.md").symlink_to(docs / "gone.md")
+
+    real_read = index.sync.read_document
+
+    def read_and_vanish(ref):  # type: ignore[no-untyped-def]
+        if ref.path == "vanishing.txt":
+            ref.abspath.unlink()
+        return real_read(ref)
+
+    monkeypatch.setattr(index.sync, "read_document", read_and_vanish)
+    res = CliRunner().invoke(
+        cli, ["index", str(docs), "--index", str(tmp_path / "i"), "--model", "hashing", "--json"]
+    )
+    assert res.exit_code == 0, res.stderr
+    summary = json.loads(res.stdout)
+    reasons = {s["path"]: s["reason"] for s in summary["files_skipped"]}
+    assert summary["files_indexed"] == len(good)
+    assert reasons["binary.txt"].startswith("binary file")
+    assert reasons["truncated.pdf"].startswith("not a readable PDF")
+    assert reasons["encrypted.pdf"].startswith("encrypted PDF")
+    assert reasons["scanned.pdf"].startswith("no text layer")
+    assert reasons["empty.md"] == "empty file"
+    assert reasons["notes.xyz"].startswith("unsupported file type '.xyz'")
+    assert reasons["vanishing.txt"].startswith("cannot read")
+    assert reasons["loop.md"] == "symbolic link loop"
+    assert reasons["dangling.md"] == "broken symbolic link"
+    assert reasons["latin1.txt"].startswith("indexed with a problem: invalid UTF-8")
+    assert set(reasons) == {*bad, "loop.md", "dangling.md", "latin1.txt"}
+
+    status = json.loads(
+        CliRunner().invoke(cli, ["status", "--index", str(tmp_path / "i"), "--json"]).stdout
+    )
+    assert {s["path"] for s in status["files_skipped"]} == set(reasons)
+    for animal, source in [
+        ("otters", "good.md"),
+        ("beavers", "good.html"),
+        ("badgers", "good.docx"),
+        ("herons", "good.pdf"),
+        ("moles", "utf16.txt"),
+    ]:
+        out = CliRunner().invoke(
+            cli, ["ask", animal, "--index", str(tmp_path / "i"), "-k", "1", "--json"]
+        )
+        assert json.loads(out.stdout)[0]["source"] == source, animal
