@@ -7,10 +7,10 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from contextlib import nullcontext
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from .generations import (
 from .manifest import FORMAT_VERSION, FileEntry, Manifest, read_manifest
 from .passage import Passage
 from .store import IndexSnapshot, check_sizes, link_generation, write_generation
+from .summary import BuildSummary, Report, skipped_report
 from .sync import RACY_NS, SyncPlan, plan_sync
 
 __all__ = ["BuildSummary", "Progress", "build_index", "skipped_report"]
@@ -42,34 +43,6 @@ Progress = Callable[[str, int, int], None]
 
 # Texts handed to the encoder per call: small enough for steady progress, large enough to batch well.
 _EMBED_CHUNK = 256
-
-
-@dataclass(frozen=True)
-class BuildSummary:
-    """What a build or sync did (or, with ``dry_run``, would do).
-
-    ``embedded`` is the exact number of passages sent to the model; ``removed`` the number of
-    passages that left the index. ``changes`` lists the paths behind the ``files_*`` counts.
-    """
-
-    files_indexed: int
-    files_skipped: list[dict[str, str]]
-    passages: int
-    embedded: int
-    seconds: float
-    files_added: int = 0
-    files_changed: int = 0
-    files_removed: int = 0
-    files_renamed: int = 0
-    removed: int = 0
-    reused: int = 0
-    files_degraded: list[dict[str, str]] = field(default_factory=list)
-    changes: dict[str, list[Any]] = field(default_factory=dict)
-    dry_run: bool = False
-    published: bool = False
-    index_dir: str = ""
-    generation: str = ""
-    model: str = ""
 
 
 def build_index(
@@ -91,9 +64,15 @@ def build_index(
     started = time.perf_counter()
     scan = _Scan(Path(docs).expanduser())
     loader = _Loader(config, encoder)
-    with _no_lock() if dry_run else write_lock(config.index_dir):
+    with nullcontext() if dry_run else write_lock(config.index_dir):
         return _sync(
-            scan, config, loader, _Report(config, loader, started), full, dry_run, progress
+            scan,
+            config,
+            loader,
+            Report(config.index_dir, loader.name, started),
+            full,
+            dry_run,
+            progress,
         )
 
 
@@ -111,7 +90,7 @@ def _sync(
     scan: _Scan,
     config: IndexConfig,
     loader: _Loader,
-    report: _Report,
+    report: Report,
     full: bool,
     dry_run: bool,
     progress: Progress | None,
@@ -197,14 +176,6 @@ class _Loader:
 
     def max_tokens(self, old: Manifest | None) -> int:
         return self.get().max_tokens if self.loaded or old is None else old.max_tokens
-
-
-class _no_lock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _reusable_manifest(index_dir: Path, model: str) -> Manifest | None:
@@ -350,71 +321,3 @@ def _file_entries(
                 doc.sha256, doc.size, doc.mtime_ns, counts.get(doc.path, 0), doc.format, doc.warning
             )
     return dict(sorted(entries.items()))
-
-
-class _Report:
-    """Turns a plan and its outcome into the BuildSummary the CLI prints."""
-
-    def __init__(self, config: IndexConfig, loader: _Loader, started: float) -> None:
-        self.config, self.loader, self.started = config, loader, started
-
-    def __call__(
-        self,
-        plan: SyncPlan,
-        files: dict[str, FileEntry],
-        passages: int,
-        embedded: int,
-        removed: int,
-        *,
-        dry_run: bool = False,
-        generation: str = "",
-    ) -> BuildSummary:
-        degraded = {k: e.warning for k, e in files.items() if e.warning}
-        return BuildSummary(
-            files_indexed=len(files),
-            files_skipped=skipped_report(plan.skipped, files),
-            passages=passages,
-            embedded=embedded,
-            seconds=round(time.perf_counter() - self.started, 3),
-            files_added=len(plan.added),
-            files_changed=len(plan.changed),
-            files_removed=len(plan.removed),
-            files_renamed=len(plan.renamed),
-            removed=removed,
-            reused=passages - embedded,
-            files_degraded=[{"path": k, "reason": v} for k, v in sorted(degraded.items()) if v],
-            changes={
-                "added": plan.added,
-                "changed": plan.changed,
-                "removed": plan.removed,
-                "renamed": plan.renamed,
-            },
-            dry_run=dry_run,
-            published=bool(generation),
-            index_dir=str(self.config.index_dir),
-            generation=generation or _current_name(self.config.index_dir),
-            model=self.loader.name,
-        )
-
-
-def skipped_report(
-    skipped: Sequence[Skipped] | Sequence[dict[str, str]], files: dict[str, FileEntry]
-) -> list[dict[str, Any]]:
-    """Every file left out, with its reason, then every file indexed with a problem (such as
-    undecodable bytes), marked ``"indexed": true``: the ``files_skipped`` the CLI reports."""
-    out: list[dict[str, Any]] = [
-        s if isinstance(s, dict) else {"path": s.path, "reason": s.reason} for s in skipped
-    ]
-    out += [
-        {"path": path, "reason": f"indexed with a problem: {e.warning}", "indexed": True}
-        for path, e in sorted(files.items())
-        if e.warning
-    ]
-    return out
-
-
-def _current_name(index_dir: Path) -> str:
-    try:
-        return current_generation(index_dir).name
-    except IndexNotFoundError:
-        return ""
