@@ -104,6 +104,10 @@ def _sync(
             collect_garbage(config.index_dir)
         return report(plan, old.files, old.passages, 0, 0, dry_run=dry_run)
     fresh = _chunk(plan, loader)
+    if old is not None and not fresh and not _needs_write(plan, old, scan):
+        if not dry_run:
+            collect_garbage(config.index_dir)
+        return report(plan, old.files, old.passages, 0, 0, dry_run=dry_run)
     if old is not None and loader.loaded and not loader.fits(old):
         log.warning("model %s changed shape since the index was built: re-embedding", loader.name)
         return _sync(scan, config, loader, report, True, dry_run, progress)
@@ -224,8 +228,15 @@ def _chunk(plan: SyncPlan, loader: _Loader) -> dict[str, list[tuple[Passage, str
         pairs = document_passages(doc, enc.count_tokens, enc.max_tokens)
         if pairs:
             fresh[doc.path] = pairs
-        else:
-            plan.skipped.append(Skipped(doc.path, "no paragraphs (only headings or markup)"))
+            continue
+        # Not indexed: reported as skipped, and not as added or changed, so the next sync,
+        # finding the same skip, has nothing to do.
+        plan.skipped.append(Skipped(doc.path, "no paragraphs (only headings or markup)"))
+        if doc.path in plan.changed:
+            plan.changed.remove(doc.path)
+            plan.removed.append(doc.path)
+        elif doc.path in plan.added:
+            plan.added.remove(doc.path)
     plan.skipped.sort(key=lambda s: s.path)
     return fresh
 
@@ -318,6 +329,12 @@ def _file_entries(
     for doc in plan.to_chunk:
         if doc.path in fresh:
             entries[doc.path] = FileEntry(
-                doc.sha256, doc.size, doc.mtime_ns, counts.get(doc.path, 0), doc.format, doc.warning
+                doc.sha256,
+                doc.size,
+                doc.mtime_ns,
+                counts.get(doc.path, 0),
+                doc.format,
+                doc.warning,
+                doc.title,
             )
     return dict(sorted(entries.items()))

@@ -45,7 +45,7 @@ def document_passages(
             number, page_of_number = 0, page
         number += 1
         parts = _block_parts(text, block, count_tokens, max_tokens)
-        for part, (start, end, embedded) in enumerate(parts, start=1):
+        for part, (start, end, context, embedded) in enumerate(parts, start=1):
             page, page_end = _pages(doc, start, end)
             passage = Passage(
                 id=0,
@@ -64,6 +64,7 @@ def document_passages(
                 page=page,
                 page_end=page_end,
                 page_label=_label(doc, page),
+                context=context,
             )
             out.append((passage, embedded))
     return out
@@ -71,8 +72,8 @@ def document_passages(
 
 def _block_parts(
     text: str, block: Block, count_tokens: Callable[[str], int], max_tokens: int
-) -> list[tuple[int, int, str]]:
-    """A block as ``(start, end, text to embed)`` parts that each fit the model."""
+) -> list[tuple[int, int, str, str]]:
+    """A block as ``(start, end, context, text to embed)`` parts that each fit the model."""
     short = max_tokens * _MAX_HEADING_SHARE
     # Headings give prose its subject; a code block speaks for itself, and with the heading
     # in front a one-line command would outrank the paragraph that explains it.
@@ -84,7 +85,7 @@ def _block_parts(
     first_context = "" if text[block.start : block.end].startswith(context) else context
     whole = embed_input(heading, text[block.start : block.end], first_context)
     if count_tokens(whole) <= max_tokens:
-        return [(block.start, block.end, whole)]
+        return [(block.start, block.end, first_context, whole)]
     by_lines = block.kind in ("code", "table")
     lead = "" if by_lines else _lead(text, block.start, block.end, count_tokens, max_tokens)
     later = "\n\n".join(filter(None, (context, lead)))  # given to parts 2, 3, ...
@@ -93,9 +94,10 @@ def _block_parts(
         return count_tokens(embed_input(heading, candidate, later)) <= max_tokens
 
     spans = split_to_fit(text, block.start, block.end, fits, code=by_lines)
+    contexts = [first_context] + [later] * (len(spans) - 1)
     return [
-        (a, b, embed_input(heading, text[a:b], first_context if n == 0 else later))
-        for n, (a, b) in enumerate(spans)
+        (a, b, ctx, embed_input(heading, text[a:b], ctx))
+        for (a, b), ctx in zip(spans, contexts, strict=True)
     ]
 
 

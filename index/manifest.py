@@ -13,7 +13,7 @@ from .errors import IndexCorruptError
 __all__ = ["FORMAT_VERSION", "FileEntry", "Manifest", "read_manifest", "write_manifest"]
 
 # Bump on any change to the on-disk layout; readers refuse formats they do not know.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 
 
@@ -27,6 +27,7 @@ class FileEntry:
     passages: int
     format: str
     warning: str | None = None
+    title: str | None = None  # the document's own title (HTML <title>, PDF/DOCX metadata)
 
 
 @dataclass(frozen=True)

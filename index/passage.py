@@ -16,8 +16,8 @@ class Passage:
     (see :func:`index.documents.read_document`). ``paragraph`` counts paragraphs as a reader
     does (1-based, headings not counted); ``part``/``parts`` number the pieces of a paragraph
     that was too long for the model (both 1 when it fits whole). ``content_hash`` is the
-    SHA-256 of exactly what was embedded (heading path and text), so identical content is
-    embedded once.
+    SHA-256 of exactly what was embedded (heading path, ``context`` and text), so identical
+    content is embedded once.
     """
 
     id: int
@@ -36,6 +36,7 @@ class Passage:
     page: int | None = None
     page_end: int | None = None
     page_label: str | None = None
+    context: str = ""  # embedded before the text besides the heading path (a table's header row...)
 
     @property
     def citation(self) -> str:

@@ -48,6 +48,7 @@ CREATE TABLE passages (
     page INTEGER,
     page_end INTEGER,
     page_label TEXT,
+    context TEXT NOT NULL,
     heading_path TEXT NOT NULL,
     kind TEXT NOT NULL,
     text TEXT NOT NULL,
@@ -58,7 +59,7 @@ CREATE INDEX passages_hash ON passages (content_hash);
 """
 _COLUMNS = (
     "id source paragraph part parts start end line_start line_end page page_end page_label "
-    "heading_path kind text content_hash"
+    "context heading_path kind text content_hash"
 ).split()
 _SELECT = "SELECT " + ", ".join(f'"{c}"' for c in _COLUMNS) + " FROM passages"
 

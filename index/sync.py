@@ -117,4 +117,6 @@ def _provably_unchanged(entry: FileEntry, ref: FileRef, scanned_at: int) -> bool
 
 def _entry(doc: Document, like: FileEntry) -> FileEntry:
     """``like`` (same content) with the file's current size, mtime and decoding warning."""
-    return FileEntry(doc.sha256, doc.size, doc.mtime_ns, like.passages, like.format, doc.warning)
+    return FileEntry(
+        doc.sha256, doc.size, doc.mtime_ns, like.passages, like.format, doc.warning, doc.title
+    )

@@ -99,14 +99,17 @@ def _internal_problems(snap: IndexSnapshot) -> list[str]:
     for path in sorted(per_file.keys() - m.files.keys()):
         problems.append(f"{path}: has passages but is not in the manifest")
     for p in passages:
-        if p.content_hash not in _possible_hashes(p.heading_path, p.text):
+        if p.content_hash not in _possible_hashes(p.heading_path, p.text, p.context):
             problems.append(f"{p.citation}: content hash does not match its text")
     return problems
 
 
-def _possible_hashes(heading: tuple[str, ...], text: str) -> set[str]:
-    """The text is embedded with its heading path, or alone (code, or a heading too long)."""
-    return {hashlib.sha256(embed_input(h, text).encode()).hexdigest() for h in (heading, ())}
+def _possible_hashes(heading: tuple[str, ...], text: str, context: str) -> set[str]:
+    """The text is embedded with its context and heading path, or without the heading (code,
+    or a heading too long)."""
+    return {
+        hashlib.sha256(embed_input(h, text, context).encode()).hexdigest() for h in (heading, ())
+    }
 
 
 def _disk_problems(snap: IndexSnapshot, docs: Path, disk: dict[str, list[str]]) -> list[str]:

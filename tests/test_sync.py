@@ -282,3 +282,18 @@ def test_renamed_passages_are_not_counted_as_removed(docs: Path, tmp_path: Path)
     (docs / "a.md").rename(docs / "b.md")
     s = sync(docs, tmp_path / "i", ModelFreeEncoder())
     assert (s.files_renamed, s.removed, s.embedded) == (1, 0, 0)
+
+
+def test_file_without_paragraphs_is_skipped_once_not_added_every_sync(
+    docs: Path, tmp_path: Path
+) -> None:
+    sync(docs, tmp_path / "i")
+    (docs / "headings.md").write_text("# Only\n\n## Headings\n", encoding="utf-8")
+    first = sync(docs, tmp_path / "i")
+    assert first.files_added == 0
+    assert {
+        "path": "headings.md",
+        "reason": "no paragraphs (only headings or markup)",
+    } in first.files_skipped
+    second = sync(docs, tmp_path / "i", RecordingEncoder())
+    assert (second.files_added, second.published) == (0, False)

@@ -83,3 +83,23 @@ def test_missing_index_is_a_one_line_error(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["verify", "--index", str(tmp_path / "none")])
     assert res.exit_code == 1
     assert res.stderr.startswith("docqa: error: no index at")
+
+
+def test_split_paragraphs_and_tables_with_context_verify(tmp_path: Path) -> None:
+    from index import IndexConfig, build_index
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    lead = "Zebras live in Africa."
+    (docs / "long.txt").write_text(
+        lead + " " + " ".join(f"They eat grass number {i}." for i in range(40)) + "\n",
+        encoding="utf-8",
+    )
+    rows = "".join(f"<tr><td>row {i}</td><td>{i}</td></tr>" for i in range(40))
+    (docs / "t.html").write_text(
+        f"<table><tr><th>a</th><th>b</th></tr>{rows}</table>", encoding="utf-8"
+    )
+    build_index(docs, IndexConfig(index_dir=tmp_path / "i", model="hashing:max_tokens=30"))
+    report = verify_index(tmp_path / "i", docs=docs)
+    assert report.ok, report.problems
+    assert report.passages > 4

@@ -82,7 +82,9 @@ def extract(data: bytes) -> Extracted:
         pages=offsets,
         page_labels=[lb or str(i + 1) for i, lb in enumerate(labels)] if any(labels) else None,
         title=None if title.lower() in _PLACEHOLDER_TITLES else title,
-        warning=f"no text on pages {_page_ranges(empty)}" if empty else None,
+        warning=f"no text on page{'s' if len(empty) > 1 else ''} {_page_ranges(empty)}"
+        if empty
+        else None,
     )
 
 
