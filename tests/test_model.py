@@ -81,3 +81,16 @@ def test_long_paragraph_is_split_not_truncated(tmp_path: Path, encoder: Encoder)
     top = retriever.retrieve("ship number 2923 passing at dawn", k=1)[0]
     assert "2923" in top.text
     assert top.citation.startswith(f"log.txt ¶2 (part {len(parts)}/{len(parts)})")
+
+
+def test_the_bundled_guide_answers_how_to_rebuild_the_index(
+    tmp_path: Path, encoder: Encoder
+) -> None:
+    # The first question a new user asks of the sample corpus lands on the paragraph that answers it.
+    guide = Path(__file__).resolve().parent.parent / "docs"
+    build_index(guide, IndexConfig(index_dir=tmp_path / "index"), encoder=encoder)
+    top = qa.Retriever(tmp_path / "index", encoder=encoder).retrieve(
+        "how do I rebuild the index?", k=1
+    )[0]
+    assert top.heading_path[-1].startswith("Rebuilding the index")
+    assert top.text.startswith("To rebuild the index")
