@@ -7,7 +7,15 @@ import math
 from pathlib import Path
 
 import pytest
-from ir_metrics import first_rank, ndcg_at_k, recall_at_k, reciprocal_rank, unique_in_order
+from ir_metrics import (
+    cover,
+    first_rank,
+    ndcg_at_k,
+    recall_at_k,
+    reciprocal_rank,
+    squash,
+    unique_in_order,
+)
 from quality import one_line, squad_files, sync_folder
 
 
@@ -64,3 +72,20 @@ def test_squad_files_put_context_i_at_paragraph_i(tmp_path: Path) -> None:
     sync_folder(tmp_path / "docs", files)
     sync_folder(tmp_path / "docs", {"x.txt": "x"})
     assert [p.name for p in (tmp_path / "docs").iterdir()] == ["x.txt"]
+
+
+def test_squash_ignores_where_lines_break() -> None:
+    assert squash(" a b\n\nc\td ") == "abcd"
+
+
+def test_cover_tells_exact_split_and_merged_paragraphs() -> None:
+    gold = ["one two", "three", "four five", "six"]
+    # "one two" exact; "three" + "four five" merged into block 1; "six" split over blocks 2-3.
+    blocks = ["one  two", "three\nfour five", "s", "ix"]
+    assert cover(gold, blocks) == [[0], [1], [1], [2, 3]]
+    assert cover(gold, gold) == [[0], [1], [2], [3]]
+
+
+def test_cover_is_none_when_the_text_differs() -> None:
+    assert cover(["a b", "c"], ["ab", "x"]) is None
+    assert cover(["a", "b"], ["b", "a"]) is None  # same paragraphs, other order
