@@ -24,7 +24,7 @@ from .errors import IndexBusyError, IndexNotFoundError
 __all__ = [
     "collect_garbage",
     "current_generation",
-    "fsync_dir",
+    "fsync_path",
     "new_generation",
     "publish",
     "write_lock",
@@ -62,14 +62,14 @@ def publish(index_dir: Path, generation: Path) -> None:
     previous = None
     with contextlib.suppress(IndexNotFoundError):
         previous = current_generation(index_dir).name
-    fsync_dir(generation)
+    fsync_path(generation)
     tmp = index_dir / f"{_CURRENT}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(generation.name + "\n")
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, index_dir / _CURRENT)
-    fsync_dir(index_dir)
+    fsync_path(index_dir)
     _remove_all_but(index_dir, {generation.name, previous})
 
 
@@ -92,8 +92,8 @@ def _remove_all_but(index_dir: Path, keep: set[str | None]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a folder's entries (new files, renames) durable."""
+def fsync_path(path: Path) -> None:
+    """Make a file's bytes, or a folder's entries (new files, renames), durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

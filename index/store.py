@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .errors import IndexCorruptError
-from .generations import current_generation
+from .generations import current_generation, fsync_path
 from .manifest import Manifest, read_manifest, write_manifest
 from .passage import Passage
 
@@ -94,7 +94,7 @@ def write_generation(
         vec_index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
     faiss.write_index(vec_index, str(folder / VECTORS))
     for name in (PASSAGES_DB, VECTORS):
-        _fsync(folder / name)
+        fsync_path(folder / name)
     write_manifest(folder, replace(manifest, data_sizes=data_sizes(folder)))
 
 
@@ -106,7 +106,7 @@ def link_generation(folder: Path, source: Path, manifest: Manifest) -> None:
             os.link(source / name, folder / name)
         except OSError:  # a file system without hard links
             shutil.copy2(source / name, folder / name)
-            _fsync(folder / name)
+            fsync_path(folder / name)
     write_manifest(folder, replace(manifest, data_sizes=data_sizes(folder)))
 
 
@@ -135,14 +135,6 @@ def _row(p: Passage) -> tuple[object, ...]:
     values = {name: getattr(p, name) for name in _COLUMNS}
     values["heading_path"] = json.dumps(list(p.heading_path), ensure_ascii=False)
     return tuple(values[c] for c in _COLUMNS)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class IndexSnapshot:
