@@ -128,8 +128,10 @@ def sync_message(status: SyncStatus) -> str:
     if status.running:
         if not status.total:
             return "Syncing: looking for changes…"
-        verb = "reading files" if status.stage == "reading" else "embedding passages"
-        return f"Syncing: {verb} {status.done}/{status.total}…"
+        if status.stage == "reading":
+            return f"Syncing: checking files {status.done}/{status.total}…"
+        share = 100 * status.done // status.total
+        return f"Syncing: embedding new text, {share}% done…"
     if status.error:
         return f"Sync failed: {md_escape(status.error)}"
     s = status.summary

@@ -15,7 +15,7 @@ from markdown_it.token import Token
 
 from .splitting import trim_span
 
-__all__ = ["CHUNKER_VERSION", "Block", "split_blocks"]
+__all__ = ["CHUNKER_VERSION", "Block", "Headings", "split_blocks", "split_window"]
 
 # Bump when the passages produced for the same text change, so old indexes are rebuilt.
 CHUNKER_VERSION = 2
@@ -40,14 +40,27 @@ class Block:
     context: str = ""
 
 
+# The open headings at a point of a Markdown document: (level, title), outermost first.
+Headings = tuple[tuple[int, str], ...]
+
+
 def split_blocks(text: str, fmt: str) -> list[Block]:
     """Split a document's text into paragraph blocks; ``fmt`` is ``"text"`` or ``"markdown"``."""
+    return split_window(text, fmt)[0]
+
+
+def split_window(
+    text: str, fmt: str, open_headings: Headings = (), *, first: bool = True
+) -> tuple[list[Block], Headings]:
+    """Split one window of a document (see :mod:`index.textstream`) into blocks, given the headings
+    open where it starts; also returns the headings open where it ends. Front matter is looked
+    for only in the ``first`` window."""
     lines = text.split("\n")
     offsets = _line_offsets(lines)
-    roles = _markdown_roles(lines) if fmt == "markdown" else [None] * len(lines)
+    roles = _markdown_roles(lines, first) if fmt == "markdown" else [None] * len(lines)
 
     blocks: list[Block] = []
-    headings: list[tuple[int, str]] = []
+    headings: list[tuple[int, str]] = list(open_headings)
     run_start: int | None = None
 
     def flush(stop: int, kind: str = "text") -> None:
@@ -81,7 +94,7 @@ def split_blocks(text: str, fmt: str) -> list[Block]:
             run_start = i
         i += 1
     flush(len(lines))
-    return blocks
+    return blocks, tuple(headings)
 
 
 @dataclass(frozen=True)
@@ -100,10 +113,10 @@ class _Heading:
 _Role = _Atomic | _Heading | str | None
 
 
-def _markdown_roles(lines: list[str]) -> list[_Role]:
+def _markdown_roles(lines: list[str], first: bool) -> list[_Role]:
     """Per line: the start of a heading or atomic block, ``"skip"``, or None for prose."""
     roles: list[_Role] = [None] * len(lines)
-    front = _front_matter_end(lines)
+    front = _front_matter_end(lines) if first else 0
     for n in range(front):
         roles[n] = "skip"
     source = "\n".join([""] * front + lines[front:])

@@ -19,8 +19,10 @@ __all__ = [
     "FORMATS",
     "Document",
     "FileRef",
+    "Fingerprint",
     "Skipped",
     "decode_text",
+    "fingerprint",
     "read_document",
     "walk_folder",
 ]
@@ -38,6 +40,10 @@ FORMATS: dict[str, str] = {
 }
 # Formats read by a module of ``index.formats`` rather than decoded as plain text.
 _EXTRACTED = {"html", "docx", "pdf"}
+_BLOCK = 1 << 20
+# Byte order marks of UTF-16 and UTF-32, whose text is full of NUL bytes.
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+_BINARY = "binary file (contains NUL bytes), not text"
 
 
 @dataclass(frozen=True)
@@ -52,10 +58,13 @@ class FileRef:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file that was not indexed, or was indexed with a problem, and why."""
+    """A file that was not indexed, and why. ``size`` and ``mtime_ns`` are set when the file's
+    content is the reason (a later sync skips the file again unread while they stay the same)."""
 
     path: str
     reason: str
+    size: int | None = None
+    mtime_ns: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,24 @@ class Document:
     pages: list[int] | None = None  # offset in ``text`` where each physical page starts
     page_labels: list[str] | None = None
     title: str | None = None
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """A file's content identity, read without decoding it: SHA-256 and size of its bytes."""
+
+    ref: FileRef
+    format: str
+    sha256: str
+    size: int
+
+    @property
+    def path(self) -> str:
+        return self.ref.path
+
+    @property
+    def mtime_ns(self) -> int:
+        return self.ref.mtime_ns
 
 
 def walk_folder(root: Path) -> tuple[list[FileRef], list[Skipped]]:
@@ -135,6 +162,27 @@ def _not_a_file(path: Path) -> str:
     return "not a regular file"
 
 
+def fingerprint(ref: FileRef) -> Fingerprint | Skipped:
+    """Hash a file in blocks (memory stays bounded for any size); a ``Skipped`` says why it
+    cannot be indexed when that shows in its bytes alone (unreadable, empty, binary)."""
+    fmt = FORMATS[ref.abspath.suffix.lower()]
+    digest, size, head, nul = hashlib.sha256(), 0, b"", False
+    try:
+        with ref.abspath.open("rb") as f:
+            while block := f.read(_BLOCK):
+                head = head or block[:4]
+                nul = nul or (fmt not in _EXTRACTED and b"\x00" in block)
+                digest.update(block)
+                size += len(block)
+    except OSError as exc:
+        return Skipped(ref.path, f"cannot read: {exc.strerror or exc}")
+    if not size:
+        return Skipped(ref.path, "empty file", size, ref.mtime_ns)
+    if nul and not head.startswith(_WIDE_BOMS):
+        return Skipped(ref.path, _BINARY, size, ref.mtime_ns)
+    return Fingerprint(ref, fmt, digest.hexdigest(), size)
+
+
 def read_document(ref: FileRef) -> Document | Skipped:
     """Read and decode one file; a ``Skipped`` says why it cannot be indexed."""
     try:
@@ -148,7 +196,7 @@ def read_document(ref: FileRef) -> Document | Skipped:
         return _extracted(ref, fmt, data)
     decoded = decode_text(data)
     if decoded is None:
-        return Skipped(ref.path, "binary file (contains NUL bytes), not text")
+        return Skipped(ref.path, _BINARY)
     text, warning = decoded
     if not text.strip():
         return Skipped(ref.path, "no text (only whitespace)")

@@ -10,10 +10,10 @@ import os
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from itertools import groupby
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -21,6 +21,15 @@ from .errors import IndexCorruptError
 from .generations import current_generation, fsync_path
 from .manifest import Manifest, read_manifest, write_manifest
 from .passage import Passage
+from .writer import (
+    COLUMNS,
+    PASSAGES_DB,
+    VECTORS,
+    data_sizes,
+    faiss_module,
+    ids_by_hash,
+    write_generation,
+)
 
 __all__ = [
     "IndexSnapshot",
@@ -31,71 +40,9 @@ __all__ = [
     "write_generation",
 ]
 
-PASSAGES_DB = "passages.sqlite"
-VECTORS = "vectors.faiss"
-
-_SCHEMA = """
-CREATE TABLE passages (
-    id INTEGER PRIMARY KEY,
-    source TEXT NOT NULL,
-    paragraph INTEGER NOT NULL,
-    part INTEGER NOT NULL,
-    parts INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL,
-    line_start INTEGER NOT NULL,
-    line_end INTEGER NOT NULL,
-    page INTEGER,
-    page_end INTEGER,
-    page_label TEXT,
-    context TEXT NOT NULL,
-    heading_path TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    text TEXT NOT NULL,
-    content_hash TEXT NOT NULL
-);
-CREATE INDEX passages_source ON passages (source, paragraph, part);
-CREATE INDEX passages_hash ON passages (content_hash);
-"""
-_COLUMNS = (
-    "id source paragraph part parts start end line_start line_end page page_end page_label "
-    "context heading_path kind text content_hash"
-).split()
-_SELECT = "SELECT " + ", ".join(f'"{c}"' for c in _COLUMNS) + " FROM passages"
-
-
-def _faiss() -> Any:
-    import faiss  # imported on use: it is heavy and not needed to read metadata
-
-    return faiss
-
-
-def write_generation(
-    folder: Path, manifest: Manifest, passages: Sequence[Passage], vectors: np.ndarray
-) -> None:
-    """Write a complete generation into the empty ``folder``; ``vectors[i]`` belongs to ``passages[i]``."""
-    if len(passages) != len(vectors) or manifest.passages != len(passages):
-        raise ValueError("passages, vectors and manifest disagree on the passage count")
-    db = sqlite3.connect(folder / PASSAGES_DB)
-    try:
-        db.executescript(_SCHEMA)
-        with db:
-            db.executemany(
-                f"INSERT INTO passages VALUES ({', '.join('?' * len(_COLUMNS))})",
-                (_row(p) for p in passages),
-            )
-    finally:
-        db.close()
-    faiss = _faiss()
-    flat = faiss.IndexFlatIP(manifest.dimension)
-    vec_index = faiss.IndexIDMap2(flat)
-    if len(passages):
-        ids = np.fromiter((p.id for p in passages), dtype=np.int64, count=len(passages))
-        vec_index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
-    faiss.write_index(vec_index, str(folder / VECTORS))
-    for name in (PASSAGES_DB, VECTORS):
-        fsync_path(folder / name)
-    write_manifest(folder, replace(manifest, data_sizes=data_sizes(folder)))
+_SELECT = "SELECT " + ", ".join(f'"{c}"' for c in COLUMNS) + " FROM passages"
+# Rows fetched at a time when a sync walks a whole generation.
+_FETCH = 2048
 
 
 def link_generation(folder: Path, source: Path, manifest: Manifest) -> None:
@@ -108,11 +55,6 @@ def link_generation(folder: Path, source: Path, manifest: Manifest) -> None:
             shutil.copy2(source / name, folder / name)
             fsync_path(folder / name)
     write_manifest(folder, replace(manifest, data_sizes=data_sizes(folder)))
-
-
-def data_sizes(folder: Path) -> dict[str, int]:
-    """Byte sizes of a generation's data files, as its manifest records them."""
-    return {name: (folder / name).stat().st_size for name in (PASSAGES_DB, VECTORS)}
 
 
 def check_sizes(folder: Path, manifest: Manifest) -> None:
@@ -131,12 +73,6 @@ def check_sizes(folder: Path, manifest: Manifest) -> None:
         )
 
 
-def _row(p: Passage) -> tuple[object, ...]:
-    values = {name: getattr(p, name) for name in _COLUMNS}
-    values["heading_path"] = json.dumps(list(p.heading_path), ensure_ascii=False)
-    return tuple(values[c] for c in _COLUMNS)
-
-
 class IndexSnapshot:
     """A read-only view of one published generation: vectors, passages and manifest.
 
@@ -148,7 +84,7 @@ class IndexSnapshot:
         self.manifest: Manifest = read_manifest(folder)
         check_sizes(folder, self.manifest)
         try:
-            self._vectors = _faiss().read_index(str(folder / VECTORS))
+            self._vectors = faiss_module().read_index(str(folder / VECTORS))
             uri = f"file:{(folder / PASSAGES_DB).as_posix()}?mode=ro&immutable=1"
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             count = self._db.execute("SELECT count(*) FROM passages").fetchone()[0]
@@ -175,6 +111,10 @@ class IndexSnapshot:
         db = getattr(self, "_db", None)
         if db is not None:
             db.close()
+
+    @property
+    def db_path(self) -> Path:
+        return self.folder / PASSAGES_DB
 
     @property
     def generation(self) -> str:
@@ -208,6 +148,35 @@ class IndexSnapshot:
             rows = self._db.execute(f"{_SELECT} ORDER BY source, paragraph, part").fetchall()
         return [_passage(r) for r in rows]
 
+    def by_source(self) -> Iterator[tuple[str, list[Passage]]]:
+        """Every file's passages, file by file in path order, read a batch of rows at a time."""
+        with self._lock:
+            cursor = self._db.execute(f"{_SELECT} ORDER BY source, paragraph, part")
+        rows = self._fetched(cursor)
+        for source, group in groupby((_passage(r) for r in rows), key=lambda p: p.source):
+            yield source, list(group)
+
+    def source_passages(self, source: str) -> list[Passage]:
+        """The passages of one file, in order."""
+        with self._lock:
+            rows = self._db.execute(
+                f"{_SELECT} WHERE source = ? ORDER BY paragraph, part", (source,)
+            ).fetchall()
+        return [_passage(r) for r in rows]
+
+    def ids_by_hash(self, hashes: Iterable[str]) -> dict[str, int]:
+        """An id of a passage with each content hash that this generation holds."""
+        with self._lock:
+            return ids_by_hash(self._db, hashes)
+
+    def _fetched(self, cursor: sqlite3.Cursor) -> Iterator[tuple[object, ...]]:
+        while True:
+            with self._lock:
+                rows = cursor.fetchmany(_FETCH)
+            if not rows:
+                return
+            yield from rows
+
     def vectors(self, ids: Sequence[int]) -> np.ndarray:
         """The stored vectors of ``ids``, one row each."""
         out = np.zeros((len(ids), self.manifest.dimension), dtype=np.float32)
@@ -217,7 +186,7 @@ class IndexSnapshot:
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """Every stored vector at once: ``(ids, matrix)`` with ``matrix[i]`` the vector of ``ids[i]``."""
-        faiss = _faiss()
+        faiss = faiss_module()
         ids = faiss.vector_to_array(self._vectors.id_map).astype(np.int64)
         inner = faiss.downcast_index(self._vectors.index)
         matrix = (
@@ -233,7 +202,7 @@ class IndexSnapshot:
 
 
 def _passage(row: tuple[object, ...]) -> Passage:
-    values = dict(zip(_COLUMNS, row, strict=True))
+    values = dict(zip(COLUMNS, row, strict=True))
     values["heading_path"] = tuple(json.loads(str(values["heading_path"])))
     return Passage(**values)  # type: ignore[arg-type]
 

@@ -96,7 +96,10 @@ def skipped_report(
     """Every file left out, with its reason, then every file indexed with a problem (such as
     undecodable bytes), marked ``"indexed": true``: the ``files_skipped`` the CLI reports."""
     out: list[dict[str, Any]] = [
-        s if isinstance(s, dict) else {"path": s.path, "reason": s.reason} for s in skipped
+        {"path": s["path"], "reason": s["reason"]}
+        if isinstance(s, dict)
+        else {"path": s.path, "reason": s.reason}
+        for s in skipped
     ]
     out += [
         {"path": path, "reason": f"indexed with a problem: {e.warning}", "indexed": True}

@@ -1,19 +1,21 @@
 """Comparing a folder with its index: which files are unchanged, added, changed, renamed, removed.
 
 Only files whose size or mtime differ from the manifest (or that were modified within the racy
-window of the last scan) are read; a read file whose SHA-256 matches an indexed file reuses that
-file's passages, so unchanged, renamed and copied files need no model at all.
+window of the last scan) are read, and only to hash them; a file whose SHA-256 matches an indexed
+file reuses that file's passages, so unchanged, renamed and copied files need no model at all.
+A file skipped last time (unreadable, no text) and unchanged since is skipped again unread.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from .documents import Document, FileRef, Skipped, read_document
+from .documents import FileRef, Fingerprint, Skipped, fingerprint
 from .manifest import FileEntry, Manifest
 
-__all__ = ["SyncPlan", "plan_sync"]
+__all__ = ["SyncPlan", "plan_sync", "skip_record"]
 
 # A file modified this close to (or after) the previous scan may have changed again within the
 # same mtime tick, so size and mtime alone do not prove it unchanged: it is read again ("racy
@@ -28,13 +30,12 @@ class SyncPlan:
     # path -> entry to record; its passages are those of ``reuse_from[path]`` (itself if absent).
     kept: dict[str, FileEntry] = field(default_factory=dict)
     reuse_from: dict[str, str] = field(default_factory=dict)
-    to_chunk: list[Document] = field(default_factory=list)  # new content: cut into passages
+    to_chunk: list[Fingerprint] = field(default_factory=list)  # new content: cut into passages
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     renamed: list[dict[str, str]] = field(default_factory=list)  # {"from": old, "to": new}
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    degraded: dict[str, str] = field(default_factory=dict)  # path -> warning, for files read now
     touched: bool = False  # an unchanged file got a new size or mtime: the manifest must say so
     # Read again only because it was modified close to the last scan, and found unchanged.
     confirmed: list[str] = field(default_factory=list)
@@ -62,15 +63,19 @@ def plan_sync(
         if path not in present:
             gone_by_sha.setdefault((e.sha256, e.format), []).append(path)
     any_by_sha = {(e.sha256, e.format): path for path, e in old_files.items()}
-    fresh: list[Document] = []
+    old_skips = {s["path"]: s for s in (old.skipped if old is not None else []) if "size" in s}
+    fresh: list[Fingerprint] = []
     if progress:
         progress("reading", 0, len(refs))
     for done, ref in enumerate(refs, start=1):
         known = old_files.get(ref.path)
+        skip = old_skips.get(ref.path)
         if known is not None and _provably_unchanged(known, ref, scanned_at):
             plan.kept[ref.path] = known
+        elif skip is not None and _provably_unchanged(_stat_of(skip), ref, scanned_at):
+            plan.skipped.append(Skipped(ref.path, skip["reason"], ref.size, ref.mtime_ns))
         else:
-            doc = read_document(ref)
+            doc = fingerprint(ref)
             if isinstance(doc, Skipped):
                 plan.skipped.append(doc)
             else:
@@ -80,8 +85,6 @@ def plan_sync(
 
     for doc in fresh:
         entry = old_files.get(doc.path)
-        if doc.warning:
-            plan.degraded[doc.path] = doc.warning
         if entry is not None and (entry.sha256, entry.format) == (doc.sha256, doc.format):
             plan.kept[doc.path] = _entry(doc, entry)
             if (entry.size, entry.mtime_ns) != (doc.size, doc.mtime_ns):
@@ -110,13 +113,27 @@ def plan_sync(
     return plan
 
 
+def skip_record(skip: Skipped) -> dict[str, Any]:
+    """A skipped file as the manifest records it; with the file's size and mtime when its
+    content was the reason, so the next sync can skip it again without reading it."""
+    record: dict[str, Any] = {"path": skip.path, "reason": skip.reason}
+    if skip.size is not None and skip.mtime_ns is not None:
+        record.update(size=skip.size, mtime_ns=skip.mtime_ns)
+    return record
+
+
 def _provably_unchanged(entry: FileEntry, ref: FileRef, scanned_at: int) -> bool:
     same = (entry.size, entry.mtime_ns) == (ref.size, ref.mtime_ns)
     return same and entry.mtime_ns < scanned_at - RACY_NS
 
 
-def _entry(doc: Document, like: FileEntry) -> FileEntry:
-    """``like`` (same content) with the file's current size, mtime and decoding warning."""
+def _stat_of(record: dict[str, Any]) -> FileEntry:
+    return FileEntry("", int(record["size"]), int(record["mtime_ns"]), 0, "")
+
+
+def _entry(doc: Fingerprint, like: FileEntry) -> FileEntry:
+    """``like`` (same content, so the same passages, title and warning) with the file's current
+    size and mtime."""
     return FileEntry(
-        doc.sha256, doc.size, doc.mtime_ns, like.passages, like.format, doc.warning, doc.title
+        doc.sha256, doc.size, doc.ref.mtime_ns, like.passages, like.format, like.warning, like.title
     )

@@ -333,10 +333,14 @@ def _progress_bars() -> Iterator[Callable[[str, int, int], None]]:
     def progress(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
+            # "reading" counts files checked; "embedding" the bytes of new files cut and embedded.
+            by_bytes = stage != "reading"
             bar = bars[stage] = tqdm(
                 total=total,
                 desc=stage,
-                unit="file" if stage == "reading" else "passage",
+                unit="B" if by_bytes else "file",
+                unit_scale=by_bytes,
+                unit_divisor=1024,
                 file=sys.stderr,
                 leave=True,
                 dynamic_ncols=True,

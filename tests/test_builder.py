@@ -13,6 +13,7 @@ import pytest
 from helpers import FailingEncoder, RecordingEncoder, build, rewrite, write_files
 
 import index.builder
+import index.writer
 from index import IndexConfig, build_index
 from index.chunking import CHUNKER_VERSION
 from index.errors import DocsNotFoundError, IndexCorruptError
@@ -339,7 +340,7 @@ def test_manifest_records_how_the_index_was_built(docs: Path, index_dir: Path) -
         assert entry.mtime_ns == (docs / rel).stat().st_mtime_ns
     assert (m.files["guide.md"].passages, m.files["guide.md"].format) == (3, "markdown")
     assert (m.files["sub/notes.txt"].passages, m.files["sub/notes.txt"].format) == (2, "text")
-    assert m.skipped == summary.files_skipped
+    assert [{"path": s["path"], "reason": s["reason"]} for s in m.skipped] == summary.files_skipped
 
 
 def test_degraded_files_are_reported(tmp_path: Path, index_dir: Path) -> None:
@@ -357,9 +358,12 @@ def test_progress_reports_reading_and_embedding(docs: Path, index_dir: Path) -> 
     # guide.md, empty.txt and sub/notes.txt are read; sheet.xlsx is not a candidate
     # Each stage reports 0 first, so a progress bar shows before the first unit of work.
     assert [c for c in calls if c[0] == "reading"] == [("reading", n, 3) for n in (0, 1, 2, 3)]
+    # Embedding progress counts the bytes of the files read into passages.
+    total = sum((docs / name).stat().st_size for name in ("guide.md", "sub/notes.txt"))
     embedding = [c for c in calls if c[0] == "embedding"]
-    assert embedding[0] == ("embedding", 0, 5)
-    assert embedding[-1] == ("embedding", 5, 5)
+    assert embedding[0] == ("embedding", 0, total)
+    assert embedding[-1] == ("embedding", total, total)
+    assert [c[1] for c in embedding] == sorted(c[1] for c in embedding)
 
 
 def test_build_with_model_spec_uses_hashing_encoder(docs: Path, index_dir: Path) -> None:
@@ -399,19 +403,19 @@ def test_build_that_fails_while_writing_leaves_the_old_index(
     build(docs, index_dir, RecordingEncoder())
     generation, before, _ = snapshot_of(index_dir)
     rewrite(docs / "guide.md", "# Guide\n\nRewritten.\n")
-    real_write = index.builder.write_generation
+    real_finish = index.writer.GenerationWriter.finish
 
-    def write_then_die(folder: Path, manifest: object, passages: object, vectors: object) -> None:
-        real_write(folder, manifest, passages, vectors)  # type: ignore[arg-type]
-        (folder / "manifest.json").unlink()  # as if the process died before the last write
+    def finish_then_die(self: index.writer.GenerationWriter, manifest: object) -> None:
+        real_finish(self, manifest)  # type: ignore[arg-type]
+        (self.folder / "manifest.json").unlink()  # as if the process died before the last write
         raise OSError("disk full")
 
-    monkeypatch.setattr(index.builder, "write_generation", write_then_die)
+    monkeypatch.setattr(index.writer.GenerationWriter, "finish", finish_then_die)
     with pytest.raises(OSError, match="disk full"):
         build(docs, index_dir, RecordingEncoder())
     assert snapshot_of(index_dir)[:2] == (generation, before)
 
-    monkeypatch.setattr(index.builder, "write_generation", real_write)
+    monkeypatch.setattr(index.writer.GenerationWriter, "finish", real_finish)
     summary = build(docs, index_dir, RecordingEncoder())
     assert summary.embedded == 1
     assert "Rewritten." in [p.text for p in snapshot_passages(index_dir)]

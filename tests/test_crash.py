@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = textwrap.dedent(
     """
     import os, signal, sys
-    import index.builder, index.generations, index.store
+    import index.assemble, index.builder, index.generations, index.store, index.writer
     point, docs, index_dir = sys.argv[1:4]
 
     def die():
@@ -37,9 +37,9 @@ CHILD = textwrap.dedent(
         setattr(module, name, wrapped)
 
     module, name, when = {
-        "embedding": (index.builder, "_vectors", "before"),
-        "writing": (index.store, "write_manifest", "before"),
-        "written": (index.builder, "write_generation", "after"),
+        "embedding": (index.assemble._Assembler, "_vectors", "before"),
+        "writing": (index.writer, "write_manifest", "before"),
+        "written": (index.writer.GenerationWriter, "finish", "after"),
         "replacing": (index.generations.os, "replace", "before"),
         "replaced": (index.generations.os, "replace", "after"),
         "cleaning": (index.generations.shutil, "rmtree", "before"),

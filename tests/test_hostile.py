@@ -62,14 +62,15 @@ def test_hostile_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     (docs / "loop.md").symlink_to(docs / "loop.md")
     (docs / "dangling.md").symlink_to(docs / "gone.md")
 
-    real_read = index.sync.read_document
+    real_fingerprint = index.sync.fingerprint
 
-    def read_and_vanish(ref):  # type: ignore[no-untyped-def]
-        if ref.path == "vanishing.txt":
+    def vanish_after_planning(ref):  # type: ignore[no-untyped-def]
+        found = real_fingerprint(ref)
+        if ref.path == "vanishing.txt":  # planned as new, gone when its passages are read
             ref.abspath.unlink()
-        return real_read(ref)
+        return found
 
-    monkeypatch.setattr(index.sync, "read_document", read_and_vanish)
+    monkeypatch.setattr(index.sync, "fingerprint", vanish_after_planning)
     res = CliRunner().invoke(
         cli, ["index", str(docs), "--index", str(tmp_path / "i"), "--model", "hashing", "--json"]
     )

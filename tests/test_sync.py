@@ -101,9 +101,9 @@ def test_unchanged_files_are_not_read_and_nothing_is_written(
     sync(docs, tmp_path / "i")
     before = current_generation(tmp_path / "i")
     reads: list[str] = []
-    real = index.sync.read_document
+    real = index.sync.fingerprint
     monkeypatch.setattr(
-        index.sync, "read_document", lambda ref: reads.append(ref.path) or real(ref)
+        index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref)
     )
     s = sync(docs, tmp_path / "i", ModelFreeEncoder())
     assert reads == []
@@ -165,9 +165,9 @@ def test_touched_file_is_read_once_then_trusted(
     # Only the manifest is new: the data files are shared with the previous generation.
     assert (new / "vectors.faiss").stat().st_ino == (old / "vectors.faiss").stat().st_ino
     reads: list[str] = []
-    real = index.sync.read_document
+    real = index.sync.fingerprint
     monkeypatch.setattr(
-        index.sync, "read_document", lambda ref: reads.append(ref.path) or real(ref)
+        index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref)
     )
     past = 1_700_000_000_000_000_000
     os.utime(docs / "a.md", ns=(past, past))  # any stat change is read again
@@ -266,9 +266,9 @@ def test_files_read_again_near_the_last_scan_are_trusted_after_one_more_sync(
     (docs / "fresh.txt").write_text("Written just before the first sync.\n", encoding="utf-8")
     sync(docs, tmp_path / "i")  # the file's mtime is within the racy window of this scan
     reads: list[str] = []
-    real_read, real_clock = index.sync.read_document, time.time_ns
+    real_read, real_clock = index.sync.fingerprint, time.time_ns
     monkeypatch.setattr(
-        index.sync, "read_document", lambda ref: reads.append(ref.path) or real_read(ref)
+        index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real_read(ref)
     )
     monkeypatch.setattr(time, "time_ns", lambda: real_clock() + 5 * 10**9)  # 5 s later
     first = sync(docs, tmp_path / "i", ModelFreeEncoder())

@@ -1,0 +1,165 @@
+"""Reading a text or Markdown file piece by piece, so a file of any size is indexed in bounded memory.
+
+The bytes are decoded incrementally exactly as :func:`index.documents.decode_text` decodes them
+whole (same BOM handling, replacement of invalid bytes, newline normalisation), and the text is
+handed out in windows of about ``window`` characters that end at a paragraph break, so no
+paragraph is cut by a window edge. In Markdown a window never ends inside a fenced code block.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["TextStream", "Window"]
+
+_READ_BYTES = 1 << 20
+# A paragraph break: the end of a line followed by a blank (empty or whitespace-only) line.
+_BREAK = re.compile(r"\n(?=[ \t\f\v]*\n)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$", re.M)
+
+
+@dataclass(frozen=True)
+class Window:
+    """``text`` is the decoded file's ``[start:start + len(text)]``; it begins at line ``line`` (0-based)
+    and ends with a complete line. ``first`` marks the window at the start of the file."""
+
+    text: str
+    start: int
+    line: int
+    first: bool
+
+
+class TextStream:
+    """Iterate the windows of one file; afterwards ``sha256``, ``size`` and ``warning`` describe
+    the bytes read (``warning`` names the first invalid byte, as ``decode_text`` does).
+
+    A paragraph longer than ``limit`` characters is cut at a line end (and reported in
+    ``warning``): without the cut, one run of text with no blank line would have to be held whole.
+    """
+
+    def __init__(
+        self, path: Path, fmt: str, *, window: int = 1 << 20, limit: int = 16 << 20
+    ) -> None:
+        self.path, self.markdown = path, fmt == "markdown"
+        self.window, self.limit = window, limit
+        self.sha256 = ""
+        self.size = 0
+        self.warning: str | None = None
+
+    def __iter__(self) -> Iterator[Window]:
+        buffer, start, line, first = "", 0, 0, True
+        for piece in self._decoded():
+            buffer += piece
+            while len(buffer) >= self.window:
+                cut = self._cut(buffer)
+                if cut is None:
+                    break
+                yield Window(buffer[:cut], start, line, first)
+                start, line, first = start + cut, line + buffer.count("\n", 0, cut), False
+                buffer = buffer[cut:]
+        if buffer:
+            yield Window(buffer, start, line, first)
+
+    def _cut(self, buffer: str) -> int | None:
+        """Where to end the next window: after the last paragraph break outside a code fence."""
+        fences = _fenced(buffer) if self.markdown else []
+        opens = [a for a, _ in fences]
+        cut = None
+        for m in _BREAK.finditer(buffer, self.window // 2):
+            n = bisect_right(opens, m.start()) - 1
+            if n < 0 or m.start() >= fences[n][1]:
+                cut = m.end()
+        if cut is None and len(buffer) >= self.limit:
+            cut = buffer.rfind("\n", 0, self.limit) + 1 or self.limit
+            if self.warning is None:
+                self.warning = (
+                    f"a paragraph longer than {self.limit} characters was cut at a line end"
+                )
+        return cut
+
+    def _decoded(self) -> Iterator[str]:
+        """The file's text in pieces, newlines normalised; sets ``sha256``/``size``/``warning``."""
+        digest = hashlib.sha256()
+        decoder: codecs.IncrementalDecoder | None = None
+        encoding, base, held = "utf-8", 0, ""
+        with self.path.open("rb") as f:
+            while data := f.read(_READ_BYTES):
+                digest.update(data)
+                if decoder is None:
+                    encoding, skip = _encoding(data)
+                    decoder = codecs.getincrementaldecoder(encoding)("strict")
+                    data, base = data[skip:], skip
+                text = self._decode(decoder, data, base, encoding)
+                base += len(data)
+                self.size = base
+                text, held = _normalise(held + text)
+                yield text
+        if decoder is not None:
+            tail, held = _normalise(held + self._decode(decoder, b"", base, encoding, final=True))
+            yield tail + held.replace("\r", "\n")
+        self.sha256 = digest.hexdigest()
+
+    def _decode(
+        self,
+        decoder: codecs.IncrementalDecoder,
+        data: bytes,
+        base: int,
+        encoding: str,
+        *,
+        final: bool = False,
+    ) -> str:
+        if decoder.errors == "replace":
+            return decoder.decode(data, final)
+        state = decoder.getstate()
+        try:
+            return decoder.decode(data, final)
+        except UnicodeDecodeError as exc:
+            # Invalid bytes from here on are replaced, as bytes.decode(errors="replace") does.
+            pending = len(state[0])
+            self.warning = (
+                f"invalid {encoding.upper()} at byte {base - pending + exc.start}; "
+                "bad bytes shown as \ufffd"
+            )
+            decoder.errors = "replace"
+            decoder.setstate(state)
+            return decoder.decode(data, final)
+
+
+def _encoding(head: bytes) -> tuple[str, int]:
+    """The codec and number of BOM bytes to skip, as ``decode_text`` picks them."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32", 0
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", 0
+    return "utf-8", 3 if head.startswith(b"\xef\xbb\xbf") else 0
+
+
+def _normalise(text: str) -> tuple[str, str]:
+    """``\\r\\n`` and ``\\r`` as ``\\n``; a trailing ``\\r`` is held back, its ``\\n`` may follow."""
+    held = ""
+    if text.endswith("\r"):
+        text, held = text[:-1], "\r"
+    return text.replace("\r\n", "\n").replace("\r", "\n"), held
+
+
+def _fenced(text: str) -> list[tuple[int, int]]:
+    """The ``[open, close)`` character ranges of fenced code blocks in ``text`` (an unclosed fence
+    runs to the end)."""
+    ranges: list[tuple[int, int]] = []
+    opener, at = "", 0
+    for m in _FENCE.finditer(text):
+        marker = m.group(1)
+        if not opener:
+            opener, at = marker, m.start()
+        elif marker[0] == opener[0] and len(marker) >= len(opener) and not m.group(2).strip():
+            ranges.append((at, m.end()))
+            opener = ""
+    if opener:
+        ranges.append((at, len(text)))
+    return ranges
