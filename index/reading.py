@@ -18,6 +18,8 @@ from .textstream import TextStream
 __all__ = ["FilePassages"]
 
 _STREAMED = {"text", "markdown"}
+# Characters of a text file held at a time (about; a window ends at a paragraph break).
+WINDOW = 1 << 20
 
 
 class FilePassages:
@@ -32,9 +34,10 @@ class FilePassages:
         count_tokens: Callable[[str], int],
         max_tokens: int,
         *,
-        window: int = 1 << 20,
+        window: int | None = None,
     ) -> None:
-        self.fp, self._count, self._max, self._window = fp, count_tokens, max_tokens, window
+        self.fp, self._count, self._max = fp, count_tokens, max_tokens
+        self._window = window or WINDOW
         self.skipped: Skipped | None = None
         self.sha256, self.size = fp.sha256, fp.size
         self.warning: str | None = None

@@ -67,43 +67,47 @@ class TextStream:
             yield Window(buffer, start, line, first)
 
     def _cut(self, buffer: str) -> int | None:
-        """Where to end the next window: after the last paragraph break outside a code fence."""
+        """Where to end the next window: at the last paragraph break (outside a code fence)
+        before ``window`` characters, else at the first one after."""
         fences = _fenced(buffer) if self.markdown else []
         opens = [a for a, _ in fences]
         cut = None
-        for m in _BREAK.finditer(buffer, self.window // 2):
+        for m in _BREAK.finditer(buffer):
             n = bisect_right(opens, m.start()) - 1
-            if n < 0 or m.start() >= fences[n][1]:
-                cut = m.end()
+            if n >= 0 and m.start() < fences[n][1]:
+                continue
+            if m.end() > self.window and cut is not None:
+                break
+            cut = m.end()
+            if cut > self.window:
+                break
         if cut is None and len(buffer) >= self.limit:
             cut = buffer.rfind("\n", 0, self.limit) + 1 or self.limit
             if self.warning is None:
-                self.warning = (
-                    f"a paragraph longer than {self.limit} characters was cut at a line end"
-                )
+                self.warning = f"a paragraph longer than {self.limit} characters was cut at a line end"
         return cut
 
     def _decoded(self) -> Iterator[str]:
         """The file's text in pieces, newlines normalised; sets ``sha256``/``size``/``warning``."""
         digest = hashlib.sha256()
-        decoder: codecs.IncrementalDecoder | None = None
-        encoding, base, held = "utf-8", 0, ""
+        read = max(4, min(_READ_BYTES, self.window))  # a window's worth of bytes at a time
         with self.path.open("rb") as f:
-            while data := f.read(_READ_BYTES):
-                digest.update(data)
-                if decoder is None:
-                    encoding, skip = _encoding(data)
-                    decoder = codecs.getincrementaldecoder(encoding)("strict")
-                    data, base = data[skip:], skip
-                text = self._decode(decoder, data, base, encoding)
+            head = f.read(4)  # enough for any byte order mark
+            encoding, skip = _encoding(head)
+            decoder = codecs.getincrementaldecoder(encoding)("strict")
+            digest.update(head)
+            data, base, held = head[skip:], skip, ""
+            while True:
+                text, held = _normalise(held + self._decode(decoder, data, base, encoding))
                 base += len(data)
-                self.size = base
-                text, held = _normalise(held + text)
                 yield text
-        if decoder is not None:
-            tail, held = _normalise(held + self._decode(decoder, b"", base, encoding, final=True))
-            yield tail + held.replace("\r", "\n")
-        self.sha256 = digest.hexdigest()
+                data = f.read(read)
+                if not data:
+                    break
+                digest.update(data)
+        tail, held = _normalise(held + self._decode(decoder, b"", base, encoding, final=True))
+        yield tail + held.replace("\r", "\n")
+        self.sha256, self.size = digest.hexdigest(), base
 
     def _decode(
         self,

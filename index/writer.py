@@ -54,7 +54,7 @@ COLUMNS = (
 ).split()
 _INSERT = f"INSERT INTO passages VALUES ({', '.join('?' * len(COLUMNS))})"
 # Rows and vectors are handed to SQLite and FAISS this many at a time.
-_FLUSH = 4096
+_FLUSH = 1024
 
 
 def faiss_module() -> Any:

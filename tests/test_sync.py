@@ -102,9 +102,7 @@ def test_unchanged_files_are_not_read_and_nothing_is_written(
     before = current_generation(tmp_path / "i")
     reads: list[str] = []
     real = index.sync.fingerprint
-    monkeypatch.setattr(
-        index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref)
-    )
+    monkeypatch.setattr(index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref))
     s = sync(docs, tmp_path / "i", ModelFreeEncoder())
     assert reads == []
     assert s.embedded == 0 and not s.published
@@ -166,9 +164,7 @@ def test_touched_file_is_read_once_then_trusted(
     assert (new / "vectors.faiss").stat().st_ino == (old / "vectors.faiss").stat().st_ino
     reads: list[str] = []
     real = index.sync.fingerprint
-    monkeypatch.setattr(
-        index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref)
-    )
+    monkeypatch.setattr(index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref))
     past = 1_700_000_000_000_000_000
     os.utime(docs / "a.md", ns=(past, past))  # any stat change is read again
     sync(docs, tmp_path / "i", ModelFreeEncoder())

@@ -1,0 +1,177 @@
+"""Reading text files window by window: the same text as reading them whole, cut only at
+paragraph breaks, in bounded memory."""
+
+from __future__ import annotations
+
+import hashlib
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from helpers import RecordingEncoder
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import index.reading
+import index.textstream
+from index import IndexConfig, build_index, open_snapshot
+from index.documents import FileRef, decode_text, fingerprint, read_document
+from index.extract import document_passages
+from index.reading import FilePassages
+from index.textstream import TextStream, _fenced
+
+PIECES = [
+    b"Alpha beta.",
+    b" gamma",
+    b"\n",
+    b"\n\n",
+    b"\r\n",
+    b"\r",
+    b"\r\n\r\n",
+    b"  \n",
+    b"caf\xc3\xa9",
+    b"\xe2\x82\xac",
+    b"\xf0\x9f\x98\x80",
+    b"\xff",
+    b"\xc3",
+    b"# Title\n",
+    b"```\ncode\n\n\nmore\n```\n",
+]
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    parts=st.lists(st.sampled_from(PIECES), max_size=60),
+    bom=st.sampled_from([b"", b"\xef\xbb\xbf"]),
+    window=st.integers(1, 40),
+    read=st.integers(1, 9),
+)
+def test_windows_join_to_the_whole_decoded_text(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    parts: list[bytes],
+    bom: bytes,
+    window: int,
+    read: int,
+) -> None:
+    monkeypatch.setattr(index.textstream, "_READ_BYTES", read)  # decoder state across reads
+    data = bom + b"".join(parts)
+    path = write(tmp_path, "doc.md", data)
+    stream = TextStream(path, "markdown", window=window)
+    windows = list(stream)
+    whole, warning = decode_text(data) or ("", None)
+    assert "".join(w.text for w in windows) == whole
+    assert (stream.warning, stream.size, stream.sha256) == (
+        warning,
+        len(data),
+        hashlib.sha256(data).hexdigest(),
+    )
+    fences = _fenced(whole)
+    for n, w in enumerate(windows):
+        assert whole[w.start : w.start + len(w.text)] == w.text
+        assert w.line == whole.count("\n", 0, w.start)
+        assert w.first == (n == 0)
+        if n + 1 < len(windows):
+            cut = w.start + len(w.text)
+            # A window ends with a whole line, and the next starts with a blank line.
+            assert whole[cut - 1] == "\n" and whole[cut:].split("\n", 1)[0].strip() == ""
+            assert not any(a < cut < b for a, b in fences), "cut inside a code fence"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_wide_encodings_stream_like_they_decode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str
+) -> None:
+    monkeypatch.setattr(index.textstream, "_READ_BYTES", 5)
+    data = "Première ligne.\r\n\r\nSecond paragraph €.\n".encode(encoding)
+    stream = TextStream(write(tmp_path, "wide.txt", data), "text", window=4)
+    assert "".join(w.text for w in stream) == decode_text(data)[0]  # type: ignore[index]
+    assert stream.warning is None
+
+
+def test_a_paragraph_longer_than_the_limit_is_cut_at_a_line_end_and_reported(
+    tmp_path: Path,
+) -> None:
+    lines = [f"log line {n:04d} without any blank line" for n in range(200)]
+    path = write(tmp_path, "log.txt", "\n".join(lines).encode())
+    stream = TextStream(path, "text", window=100, limit=1000)
+    windows = list(stream)
+    assert len(windows) > 1 and all(len(w.text) <= 1000 for w in windows)
+    assert all(w.text.endswith("\n") for w in windows[:-1])
+    assert stream.warning == "a paragraph longer than 1000 characters was cut at a line end"
+
+
+def paragraphs(n: int) -> str:
+    return "".join(
+        f"## Section {k}\n\nParagraph {k} says something about topic {k % 7}. It goes on.\n\n"
+        + ("A second paragraph with a list:\n- item one\n- item two\n\n" if k % 3 == 0 else "")
+        for k in range(n)
+    )
+
+
+@pytest.mark.parametrize("name", ["doc.md", "doc.txt"])
+def test_streamed_passages_equal_whole_document_passages(tmp_path: Path, name: str) -> None:
+    text = "---\ntitle: Front\n---\n# Top\n\n" + paragraphs(60)
+    path = write(tmp_path, name, text.encode())
+    ref = FileRef(name, path, path.stat().st_size, path.stat().st_mtime_ns)
+    enc = RecordingEncoder()
+    doc = read_document(ref)
+    whole = document_passages(doc, enc.count_tokens, enc.max_tokens)  # type: ignore[arg-type]
+    fp = fingerprint(ref)
+    streamed = list(FilePassages(fp, enc.count_tokens, enc.max_tokens, window=300))  # type: ignore[arg-type]
+    assert streamed == whole
+    assert len(whole) > 60
+    for passage, _ in streamed:
+        assert text[passage.start : passage.end] == passage.text
+
+
+def peak_building(tmp_path: Path, paragraphs: int) -> tuple[int, str, Path]:
+    """Traced peak memory (bytes) of indexing one text file of ``paragraphs`` paragraphs."""
+    docs = tmp_path / f"docs{paragraphs}"
+    docs.mkdir()
+    body = "".join(
+        f"Paragraph {n} of a long file, about subject {n % 97}: words words words.\n\n"
+        for n in range(paragraphs)
+    )
+    (docs / "big.txt").write_text(body, encoding="utf-8")
+    config = IndexConfig(index_dir=tmp_path / f"index{paragraphs}", model="hashing:dim=8")
+    tracemalloc.start()
+    try:
+        summary = build_index(docs, config)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert summary.passages == paragraphs and summary.files_indexed == 1
+    return peak, body, config.index_dir
+
+
+def test_large_text_file_is_indexed_in_bounded_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index.reading, "WINDOW", 64 << 10)
+    warm = tmp_path / "warm"  # imports (FAISS alone is ~2 MB) are not what this test measures
+    warm.mkdir()
+    (warm / "small.txt").write_text("A small file.\n", encoding="utf-8")
+    build_index(warm, IndexConfig(index_dir=tmp_path / "warm-index", model="hashing:dim=8"))
+    small, _, _ = peak_building(tmp_path, 10_000)
+    peak, body, index_dir = peak_building(tmp_path, 40_000)
+    # Four times the text, about the same memory: it does not grow with the file.
+    assert peak < 1.25 * small, f"peak {peak} bytes at 40k paragraphs, {small} at 10k"
+    # Held whole, the text alone would take more than the file (and its passages as much again).
+    assert peak < len(body), f"peak {peak} bytes for a {len(body)}-character file"
+    snap = open_snapshot(index_dir)
+    try:
+        last = snap.passages([snap.manifest.next_id - 1])[snap.manifest.next_id - 1]
+    finally:
+        snap.close()
+    assert last.paragraph == 40_000 and last.line_start == 2 * 40_000 - 1
+    assert body[last.start : last.end] == last.text
+    assert last.text == "Paragraph 39999 of a long file, about subject 35: words words words."
