@@ -84,7 +84,9 @@ class TextStream:
         if cut is None and len(buffer) >= self.limit:
             cut = buffer.rfind("\n", 0, self.limit) + 1 or self.limit
             if self.warning is None:
-                self.warning = f"a paragraph longer than {self.limit} characters was cut at a line end"
+                self.warning = (
+                    f"a paragraph longer than {self.limit} characters was cut at a line end"
+                )
         return cut
 
     def _decoded(self) -> Iterator[str]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.documents import FileRef, Skipped, read_document
+from index.documents import FORMATS, FileRef, Skipped, read_document
 from index.errors import SourceUnavailableError
 from index.passage import Passage
+from index.textstream import TextStream
 
 __all__ = ["PassageContext", "passage_context"]
 
@@ -40,25 +41,47 @@ def passage_context(
         raise SourceUnavailableError(
             f"cannot open {passage.source!r} under {str(docs_root)!r}: {exc.strerror or exc}"
         ) from exc
-    doc = read_document(FileRef(passage.source, path, st.st_size, st.st_mtime_ns))
-    if isinstance(doc, Skipped):
-        raise SourceUnavailableError(f"cannot read {passage.source!r}: {doc.reason}")
-    text = doc.text
-    if text[passage.start : passage.end] != passage.text:
+    fmt = FORMATS.get(path.suffix.lower(), "")
+    if fmt in ("text", "markdown"):  # read only up to the window: text files can be huge
+        text, base, whole = _text_around(path, fmt, passage.start - before, passage.end + after)
+    else:
+        doc = read_document(FileRef(passage.source, path, st.st_size, st.st_mtime_ns))
+        if isinstance(doc, Skipped):
+            raise SourceUnavailableError(f"cannot read {passage.source!r}: {doc.reason}")
+        text, base, whole = doc.text, 0, True
+    start, end = passage.start - base, passage.end - base
+    if start < 0 or text[start:end] != passage.text:
         return PassageContext(passage.source, "", passage.text, "", False, False, False)
-    lo = max(0, passage.start - before)
+    lo = max(0, start - before)
     if lo > 0:
-        lo = text.find("\n", lo, passage.start) + 1 or lo
-    hi = min(len(text), passage.end + after)
+        lo = text.find("\n", lo, start) + 1 or lo
+    hi = min(len(text), end + after)
     if hi < len(text):
-        cut = text.rfind("\n", passage.end, hi)
+        cut = text.rfind("\n", end, hi)
         hi = cut if cut >= 0 else hi
     return PassageContext(
         passage.source,
-        text[lo : passage.start],
+        text[lo:start],
         passage.text,
-        text[passage.end : hi],
+        text[end:hi],
         True,
-        lo > 0,
-        hi < len(text),
+        base + lo > 0,
+        hi < len(text) or not whole,
     )
+
+
+def _text_around(path: Path, fmt: str, lo: int, hi: int) -> tuple[str, int, bool]:
+    """The decoded text of the file's windows that overlap ``[lo, hi)``, the offset where it
+    starts, and whether it runs to the end of the file."""
+    try:
+        kept: list[str] = []
+        base = -1
+        for window in TextStream(path, fmt, window=1 << 18):
+            if window.start >= hi:
+                return "".join(kept), max(base, 0), False
+            if window.start + len(window.text) > lo:
+                base = window.start if base < 0 else base
+                kept.append(window.text)
+    except OSError as exc:
+        raise SourceUnavailableError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from exc
+    return "".join(kept), max(base, 0), True

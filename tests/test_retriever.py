@@ -159,3 +159,23 @@ def test_passage_context_of_a_deleted_file_is_a_clear_error(
     (corpus / r.source).unlink()
     with pytest.raises(qa.SourceUnavailableError, match=r.source):
         qa.passage_context(retriever.manifest.docs_root, r)
+
+
+def test_passage_context_in_a_large_text_file_reads_only_around_the_passage(
+    tmp_path: Path,
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    body = "".join(f"Paragraph {n} about topic {n}.\n\n" for n in range(60_000))  # ~1.9 MB
+    (docs / "big.txt").write_text(body, encoding="utf-8")
+    build_index(docs, IndexConfig(index_dir=tmp_path / "i", model="hashing"))
+    retriever = qa.Retriever(tmp_path / "i")
+    r = next(p for p in retriever.snapshot().all_passages() if p.paragraph == 59_991)
+    ctx = qa.passage_context(retriever.manifest.docs_root, r, before=40, after=40)
+    assert ctx.matches and ctx.text == "Paragraph 59990 about topic 59990."
+    assert ctx.before == "\n\nParagraph 59989 about topic 59989.\n\n"[-len(ctx.before) :]
+    assert ctx.truncated_before and ctx.truncated_after
+    assert (
+        body[r.start - len(ctx.before) : r.end + len(ctx.after)]
+        == ctx.before + ctx.text + ctx.after
+    )
