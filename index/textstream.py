@@ -85,7 +85,7 @@ class TextStream:
             cut = buffer.rfind("\n", 0, self.limit) + 1 or self.limit
             if self.warning is None:
                 self.warning = (
-                    f"a paragraph longer than {self.limit} characters was cut at a line end"
+                    f"a paragraph longer than {self.limit:,} characters was cut at a line end"
                 )
         return cut
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import docx
@@ -105,3 +109,34 @@ def test_hostile_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
             cli, ["ask", animal, "--index", str(tmp_path / "i"), "-k", "1", "--json"]
         )
         assert json.loads(out.stdout)[0]["source"] == source, animal
+
+
+def test_file_without_read_permission_is_skipped_with_the_systems_reason(tmp_path: Path) -> None:
+    """A real permission error. Root reads any file, so as root the sync runs in a child
+    process without the capabilities that bypass file permissions (util-linux ``setpriv``)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "open.md").write_text("Anyone can read this paragraph.\n", encoding="utf-8")
+    (docs / "secret.md").write_text("Nobody may read this one.\n", encoding="utf-8")
+    (docs / "secret.md").chmod(0)
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: permissions cannot be enforced")
+        prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+    command = ["index", str(docs), "--index", str(tmp_path / "i"), "--model", "hashing", "--json"]
+    try:
+        res = subprocess.run(
+            [*prefix, sys.executable, "-m", "qa.cli", *command],
+            capture_output=True,
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        )
+    finally:
+        (docs / "secret.md").chmod(0o644)
+    assert res.returncode == 0, res.stderr.decode()
+    summary = json.loads(res.stdout)
+    assert summary["files_indexed"] == 1
+    assert summary["files_skipped"] == [
+        {"path": "secret.md", "reason": "cannot read: Permission denied"}
+    ]

@@ -293,3 +293,25 @@ def test_file_without_paragraphs_is_skipped_once_not_added_every_sync(
     } in first.files_skipped
     second = sync(docs, tmp_path / "i", RecordingEncoder())
     assert (second.files_added, second.published) == (0, False)
+
+
+def test_file_skipped_for_its_content_is_skipped_again_unread_until_it_changes(
+    docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headings = docs / "headings.md"
+    headings.write_text("# Only\n\n## Headings\n", encoding="utf-8")
+    past = 1_600_000_000_000_000_000
+    os.utime(headings, ns=(past, past))
+    first = sync(docs, tmp_path / "i")
+    reason = "no paragraphs (only headings or markup)"
+    assert {"path": "headings.md", "reason": reason} in first.files_skipped
+    reads: list[str] = []
+    real = index.sync.fingerprint
+    monkeypatch.setattr(index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref))
+    again = sync(docs, tmp_path / "i", ModelFreeEncoder())
+    assert reads == [] and not again.published  # not read, no model, nothing written
+    assert {"path": "headings.md", "reason": reason} in again.files_skipped
+    headings.write_text("# Only\n\nNow a paragraph.\n", encoding="utf-8")
+    fixed = sync(docs, tmp_path / "i")
+    assert reads == ["headings.md"] and fixed.files_added == 1 and fixed.embedded == 1
+    assert all(s["path"] != "headings.md" for s in fixed.files_skipped)

@@ -106,7 +106,7 @@ def test_a_paragraph_longer_than_the_limit_is_cut_at_a_line_end_and_reported(
     windows = list(stream)
     assert len(windows) > 1 and all(len(w.text) <= 1000 for w in windows)
     assert all(w.text.endswith("\n") for w in windows[:-1])
-    assert stream.warning == "a paragraph longer than 1000 characters was cut at a line end"
+    assert stream.warning == "a paragraph longer than 1,000 characters was cut at a line end"
 
 
 def paragraphs(n: int) -> str:
