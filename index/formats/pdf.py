@@ -6,8 +6,8 @@ line, a step down clearly larger than the page's usual line spacing, a move back
 the column's edge or is followed by an indented line. Lines are joined with a space; ``exam-``
 / ``ple`` gives ``example``. Running heads and feet (the same text up to its numbers, or the
 page number, at the same height atop or below most pages) are left out. A paragraph that ends
-a page on a full line without sentence punctuation and goes on in lower case is one block
-across the break. Pages are joined with a blank line; ``pages[i]`` is where page ``i`` starts.
+a page on a full line without sentence punctuation is one block across the break (see
+``_goes_on``). Pages are joined with a blank line; ``pages[i]`` is where page ``i`` starts.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def extract(data: bytes) -> Extracted:
     pages = _drop_running_lines(pages)
     usual = _usual_step([r for lines in pages for r in _steps(lines)])
     paragraphs = [_paragraphs(lines, usual) for lines in pages]
-    empty = [i for i, (paras, _) in enumerate(paragraphs) if not paras]
+    empty = [i for i, page in enumerate(paragraphs) if not page.paragraphs]
     if len(empty) == len(paragraphs):
         raise ExtractError("no text layer (scanned PDF?); docqa does not OCR")
     text, blocks, offsets = _assemble(paragraphs)
@@ -216,14 +216,30 @@ def _usual_step(steps: list[float]) -> float | None:
     return sorted(steps)[len(steps) // 4] if len(steps) >= _MIN_STEPS else None
 
 
-def _paragraphs(lines: list[_Line], doc_usual: float | None) -> tuple[list[str], float]:
-    """The page's paragraphs, and how many characters would still fit after its last line."""
+@dataclass(frozen=True)
+class _Page:
+    """A page's paragraphs, with what tells whether the last one goes on onto the next page:
+    ``room``, how many characters would still fit after the last line (0: unknown or none), and
+    the first and last printed lines, ``full_end`` when the last line's column has other lines
+    (so its right edge is known: a lone line is as wide as its own column)."""
+
+    paragraphs: list[str]
+    room: float = 0.0
+    first: _Line | None = None
+    last: _Line | None = None
+    full_end: bool = False
+    first_indented: bool = False
+
+
+def _paragraphs(lines: list[_Line], doc_usual: float | None) -> _Page:
+    """The page's paragraphs, and how its first and last lines sit in their columns."""
     usual = _usual_step(_steps(lines)) or doc_usual
     limit = usual * _PARAGRAPH_GAP if usual is not None else _DEFAULT_GAP
     paragraphs: list[list[str]] = []
     prev: _Line | None = None
-    room = 0.0
-    for line, (left, right) in zip(lines, _columns(lines), strict=True):
+    first: tuple[_Line, float] | None = None
+    last: tuple[_Line, float, float, int] | None = None
+    for line, (left, right, placed) in zip(lines, _columns(lines), strict=True):
         if not line.text:
             prev = None  # an empty line ends the paragraph
             continue
@@ -231,20 +247,35 @@ def _paragraphs(lines: list[_Line], doc_usual: float | None) -> tuple[list[str],
             paragraphs.append([])
         paragraphs[-1].append(line.text)
         prev = line
-        room = (right - line.x1) / _char_width(line) if line.height > 0 else 0.0
-    return [_join(parts) for parts in paragraphs], room
+        first = first or (line, left)
+        last = (line, left, right, placed)
+    if first is None or last is None:
+        return _Page([])
+    line, _, right, placed = last
+    room = (right - line.x1) / _char_width(line) if line.height > 0 else 0.0
+    top, left = first
+    return _Page(
+        [_join(parts) for parts in paragraphs],
+        room=room,
+        first=top,
+        last=line,
+        full_end=line.height > 0 and placed > 1,
+        first_indented=top.height > 0 and top.x0 > left + 0.8 * top.height,
+    )
 
 
-def _columns(lines: list[_Line]) -> list[tuple[float, float]]:
-    """Per line, the left and right edges of its column: the extent of the lines printed
-    between two moves back up the page (to a new column or region)."""
-    edges: list[tuple[float, float]] = []
+def _columns(lines: list[_Line]) -> list[tuple[float, float, int]]:
+    """Per line, the left and right edges of its column and how many of its lines have
+    geometry: the extent of the lines printed between two moves back up the page (to a new
+    column or region)."""
+    edges: list[tuple[float, float, int]] = []
     start = 0
     for k in range(1, len(lines) + 1):
         step = _step(lines[k - 1], lines[k]) if k < len(lines) else -1.0
         if step is not None and step < -0.2:
-            placed = [ln for ln in lines[start:k] if ln.height > 0] or [lines[k - 1]]
-            edge = (min(ln.x0 for ln in placed), max(ln.x1 for ln in placed))
+            placed = [ln for ln in lines[start:k] if ln.height > 0]
+            shown = placed or [lines[k - 1]]
+            edge = (min(ln.x0 for ln in shown), max(ln.x1 for ln in shown), len(placed))
             edges += [edge] * (k - start)
             start = k
     return edges
@@ -290,28 +321,20 @@ def _glue(before: str, after: str) -> tuple[str, str]:
     return before, " "
 
 
-def _assemble(pages: list[tuple[list[str], float]]) -> tuple[str, list[Block], list[int]]:
+def _assemble(pages: list[_Page]) -> tuple[str, list[Block], list[int]]:
     """Join the pages' paragraphs into one text with blocks and page start offsets."""
-    # A paragraph that ends a page on a full line without sentence punctuation and goes on
-    # in lower case on the next page is one paragraph: its parts are glued like two lines.
     glue: dict[int, str] = {}
     for i in range(1, len(pages)):
-        (before, room), (after, _) = pages[i - 1], pages[i]
-        if (
-            before
-            and after
-            and after[0][0].islower()
-            and not _SENTENCE_END.search(before[-1])
-            and not _has_room(room, after[0].split(" ", 1)[0])
-        ):
+        before, after = pages[i - 1].paragraphs, pages[i].paragraphs
+        if before and after and _goes_on(pages[i - 1], pages[i]):
             before[-1], glue[i] = _glue(before[-1], after[0])
     parts: list[str] = []
     spans: list[list[int]] = []
     offsets: list[int] = []
     pos = 0
-    for i, (paragraphs, _) in enumerate(pages):
-        offsets.append(pos + len(glue.get(i, "\n\n" if pos and paragraphs else "")))
-        for k, para in enumerate(paragraphs):
+    for i, page in enumerate(pages):
+        offsets.append(pos + len(glue.get(i, "\n\n" if pos and page.paragraphs else "")))
+        for k, para in enumerate(page.paragraphs):
             sep = glue[i] if k == 0 and i in glue else "\n\n" * bool(pos)
             parts.append(sep + para)
             pos += len(sep) + len(para)
@@ -320,6 +343,32 @@ def _assemble(pages: list[tuple[list[str], float]]) -> tuple[str, list[Block], l
             else:
                 spans.append([pos - len(para), pos])
     return "".join(parts), [Block(a, b, "text", ()) for a, b in spans], offsets
+
+
+def _goes_on(page: _Page, following: _Page) -> bool:
+    """Whether the last paragraph of ``page`` goes on at the top of ``following``: it ends
+    without sentence punctuation on a line with no room for the next page's first word.
+
+    Then the paragraph was cut by the page break, whatever the case of that word (a proper
+    noun, "I", a number). With a capital, the geometry must say so: the last line's column
+    has other lines to show where its right edge is, the type is the same size, and the next
+    page's first line is not indented (a new paragraph) or bulleted. A lower-case start is a
+    continuation even without geometry.
+    """
+    text, start = page.paragraphs[-1], following.paragraphs[0]
+    if _SENTENCE_END.search(text) or _has_room(page.room, start.split(" ", 1)[0]):
+        return False
+    if start[0].islower():
+        return True
+    first, last = following.first, page.last
+    return (
+        page.full_end
+        and first is not None
+        and last is not None
+        and abs(first.height - last.height) <= 0.1 * last.height
+        and not following.first_indented
+        and start[0] not in _BULLETS
+    )
 
 
 def _page_ranges(pages: list[int]) -> str:
