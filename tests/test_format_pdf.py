@@ -176,16 +176,22 @@ def test_lines_join_by_geometry_not_by_blank_lines() -> None:
     assert block_texts(apart) == ["The first line", "the second line."]
 
 
-def test_hyphenated_words_are_rejoined_only_before_a_lower_case_letter() -> None:
+def test_line_end_hyphens_are_dropped_only_inside_a_word_broken_across_lines() -> None:
     lines = [
         "This is an exam-",
         "ple of co-",
         "Operation on pages 10-",
         "12, a dash -",
-        "and a word.",
+        "and a word, high-",
+        "and low-level, two-",
+        "to threefold, state-of-",
+        "the-art work.",
     ]
     (text,) = block_texts(extract(canvas_pdf([[lines]])))
-    assert text == "This is an example of co-Operation on pages 10-12, a dash - and a word."
+    assert text == (
+        "This is an example of co-Operation on pages 10-12, a dash - and a word,"
+        " high- and low-level, two- to threefold, state-of-the-art work."
+    )
 
 
 def test_page_offsets_point_at_each_page_and_empty_pages_warn() -> None:

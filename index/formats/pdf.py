@@ -41,6 +41,14 @@ _RUNNING_SHARE, _RUNNING_MIN_PAGES, _RUNNING_DEPTH, _RUNNING_DRIFT = 0.6, 3, 2, 
 # pdfium marks a hyphen it joined across a line end as U+FFFE in text, 0x02 per character.
 _LINE_END = re.compile(r"\r\n|[\r\n\ufffe\x02]")
 _HYPHENS = "-\u2010\u00ad"
+# A hyphen at a line end is kept, not taken for a word broken across lines, before a word that
+# goes on with a suspended compound ("high- and low-level", "two- to threefold"): "highand"
+# is no word, and hyphenation seldom leaves these as a word's tail (TeX leaves three letters or
+# more; "and" ends few words). Longer ones that do ("mi-nor", "de-but") are not listed.
+_SUSPENDED = frozenset({"and", "or", "to", "versus"})
+# ...and at the end of a word that already holds a hyphen: such compounds are broken only at
+# their hyphens (TeX does not hyphenate them elsewhere), so the hyphen is part of the word.
+_HYPHENS_IN_WORD = re.compile(r"[-\u2010]\w*$")
 _BULLETS = "•◦▪▫‣●○■□➢✓"
 _SENTENCE_END = re.compile(r"[.!?…:][\"'”’)\]]*$")
 _CLEAN = {c: " " for c in range(32)} | {0xAD: None, 0xFEFF: None, 0xFFFE: None}
@@ -315,6 +323,11 @@ def _join(parts: list[str]) -> str:
 def _glue(before: str, after: str) -> tuple[str, str]:
     """``before`` (without a hyphen it loses) and the separator to put between it and ``after``."""
     if len(before) > 1 and before[-1] in _HYPHENS and before[-2].isalnum():
+        word = re.match(r"\w+\b", after)
+        if word and word.group().lower() in _SUSPENDED:
+            return before, " "  # high- / and low-level -> high- and low-level
+        if _HYPHENS_IN_WORD.search(before[:-1]):
+            return before, ""  # state-of- / the-art -> state-of-the-art
         if after[0].islower():
             return before[:-1], ""  # exam- / ple -> example
         return before, ""  # Jean- / Paul -> Jean-Paul, 10- / 12 -> 10-12
