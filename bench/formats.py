@@ -25,6 +25,13 @@ reading of the file decides, not its citation. Results are deduplicated by docqa
   exact      gold paragraphs that docqa read as exactly one block (paragraph) of their own; the
              others were split (into several blocks), merged (with a neighbour) or changed (their
              text differs from what was written).
+
+Known limits of the PDF run: DejaVu Sans has no CJK glyphs (the PDF shows boxes, and no text, for
+元朝), reportlab draws Arabic unshaped left to right (the page shows it mirrored and docqa reads
+it so), and U+FEFF/doubled U+200B do not survive; passages of those few paragraphs are not "from"
+the gold paragraph. A paragraph that reportlab breaks over a page right after a sentence that
+fills the last line looks exactly like a paragraph that ends there (in this layout nothing tells
+them apart), so docqa reads two paragraphs and the ¶ numbers on the next page are off by one.
 """
 
 from __future__ import annotations

@@ -4,6 +4,11 @@ pdfium gives each page's characters in reading order, in lines, placed on the pa
 heads and feet (the same text up to its numbers, or the page number, at the same height atop or
 below most pages) are left out; :mod:`.pdflayout` makes paragraphs of the rest and joins the
 pages into one text, ``pages[i]`` being where page ``i`` starts.
+
+Right-to-left script comes as pdfium orders it, by place on the page from right to left: the
+logical order for a PDF that draws it as it reads. A PDF that draws it left to right in logical
+order (reportlab without bidi support) shows each word mirrored, and reads so; pdfium has no
+option to undo that, and nothing in the file tells the two apart.
 """
 
 from __future__ import annotations
