@@ -32,7 +32,10 @@ def document_passages(
     ``max_tokens`` of the model. Passages get ``id=0``; the index assigns ids when storing them.
 
     Paragraphs are numbered as a reader counts them: through the document, or, in a paged
-    document (PDF), from 1 on each page.
+    document (PDF), from 1 on each page, counting the paragraphs that start on it. Every part of
+    a paragraph is cited from the page where the paragraph starts (where its number was counted)
+    to the page of the part's last character: a part printed on page 5 of a paragraph that starts
+    on page 4 as its 7th reads ``pp. 4–5 ¶7``, and a reader finds it by counting on page 4.
     """
     text = doc.text
     line_starts = _line_starts(text)
@@ -46,7 +49,8 @@ def document_passages(
         number += 1
         parts = _block_parts(text, block, count_tokens, max_tokens)
         for part, (start, end, context, embedded) in enumerate(parts, start=1):
-            page, page_end = _pages(doc, start, end)
+            # Not the part's own first page: the paragraph number belongs to the start page.
+            _, page_end = _pages(doc, start, end)
             passage = Passage(
                 id=0,
                 source=doc.path,

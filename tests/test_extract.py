@@ -57,3 +57,43 @@ def test_table_parts_repeat_the_header_row_once() -> None:
         assert embedded == f"Prices\n\nname | value\n\n{passage.text}"
         assert passage.text.startswith("row ")  # split between rows
     assert "\n".join(p.text for p, _ in pairs) == text
+
+
+def test_every_part_of_a_paragraph_crossing_a_page_cites_its_start_page_number() -> None:
+    from index.chunking import Block
+
+    first = ["Opening words.", "Second words."]
+    long = " ".join(f"Sentence number {i} goes on here." for i in range(24))
+    break_at = len("\n\n".join(first)) + 2 + len(long) // 2 + 1  # page 2 starts mid-paragraph
+    text = "\n\n".join([*first, long, "Closing words."])
+    spans, pos = [], 0
+    for para in [*first, long, "Closing words."]:
+        spans.append(Block(pos, pos + len(para), "text", ()))
+        pos += len(para) + 2
+    doc = Document(
+        path="r.pdf",
+        format="pdf",
+        text=text,
+        sha256="",
+        size=0,
+        mtime_ns=0,
+        blocks=spans,
+        pages=[0, break_at],
+        page_labels=["i", "ii"],
+    )
+    enc = HashingEncoder(max_tokens=40)
+    passages = [p for p, _ in document_passages(doc, enc.count_tokens, enc.max_tokens)]
+    parts = [p for p in passages if p.parts > 1]
+    assert len(parts) >= 3
+    assert parts[0].end <= break_at < parts[-1].start  # a first part on page 1, a last on page 2
+    for p in parts:
+        assert (p.paragraph, p.page, p.page_label) == (3, 1, "i")
+        assert p.page_end == (1 if p.end <= break_at else 2)
+    assert parts[-1].citation == f"r.pdf pp. 1–2 (printed i) ¶3 (part {len(parts)}/{len(parts)})"
+    closing = passages[-1]
+    assert (closing.text, closing.paragraph, closing.page, closing.page_end) == (
+        "Closing words.",
+        1,
+        2,
+        2,
+    )

@@ -21,8 +21,12 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
+from index.documents import Document
+from index.encoders import HashingEncoder
+from index.extract import document_passages
 from index.formats import Extracted, ExtractError
 from index.formats.pdf import extract
+from index.passage import Passage
 
 Page = Sequence[Sequence[str]]  # paragraphs, each a list of printed lines
 
@@ -172,16 +176,22 @@ def test_lines_join_by_geometry_not_by_blank_lines() -> None:
     assert block_texts(apart) == ["The first line", "the second line."]
 
 
-def test_hyphenated_words_are_rejoined_only_before_a_lower_case_letter() -> None:
+def test_line_end_hyphens_are_dropped_only_inside_a_word_broken_across_lines() -> None:
     lines = [
         "This is an exam-",
         "ple of co-",
         "Operation on pages 10-",
         "12, a dash -",
-        "and a word.",
+        "and a word, high-",
+        "and low-level, two-",
+        "to threefold, state-of-",
+        "the-art work.",
     ]
     (text,) = block_texts(extract(canvas_pdf([[lines]])))
-    assert text == "This is an example of co-Operation on pages 10-12, a dash - and a word."
+    assert text == (
+        "This is an example of co-Operation on pages 10-12, a dash - and a word,"
+        " high- and low-level, two- to threefold, state-of-the-art work."
+    )
 
 
 def test_page_offsets_point_at_each_page_and_empty_pages_warn() -> None:
@@ -218,14 +228,99 @@ WIDE = "A first paragraph on a line that reaches far across to the right."
     ("end", "start"),
     [
         ("ends with a sentence.", "lower case start."),
-        ("no full stop", "Capital start."),
+        ("no full stop", "Capital start."),  # a short line: the next word would have fitted
         ("4.2 Field functions", "asn1_read_value reads a field."),  # a short line: a heading
     ],
 )
-def test_a_finished_paragraph_or_a_capital_start_begins_a_new_block(end: str, start: str) -> None:
+def test_a_finished_paragraph_or_a_short_last_line_begins_a_new_block(end: str, start: str) -> None:
     ex = extract(canvas_pdf([[[WIDE], [end]], [[start]]]))
     assert block_texts(ex) == [WIDE, end, start]
     assert ex.pages == [0, len(WIDE) + len(end) + 4]
+
+
+# Lines of a paragraph cut by a page break: the last is the widest, so it reaches the edge.
+CUT = [
+    "This paragraph is cut by the page break and the last of its lines on",
+    "the first page is the widest line that is drawn on that page, with no stop",
+]
+
+
+def passages_of(ex: Extracted, max_tokens: int = 256) -> list[Passage]:
+    doc = Document(
+        path="r.pdf",
+        format="pdf",
+        text=ex.text,
+        sha256="",
+        size=0,
+        mtime_ns=0,
+        blocks=ex.blocks,
+        pages=ex.pages,
+    )
+    return [p for p, _ in document_passages(doc, HashingEncoder().count_tokens, max_tokens)]
+
+
+@pytest.mark.parametrize("start", ["Paris, where it goes on.", "1990 is where it goes on."])
+def test_a_paragraph_cut_on_a_full_line_goes_on_whatever_the_case_of_the_next_word(
+    start: str,
+) -> None:
+    pages = [[["Opening words."], CUT], [[start], ["Closing words."]]]
+    ex = extract(canvas_pdf(pages))
+    assert block_texts(ex) == ["Opening words.", " ".join([*CUT, start]), "Closing words."]
+    citations = [p.citation for p in passages_of(ex)]
+    assert citations == ["r.pdf p. 1 ¶1", "r.pdf pp. 1–2 ¶2", "r.pdf p. 2 ¶1"]
+
+
+def two_pages(last: Sequence[str], first: str, *, size: float = 11, indent: float = 0) -> bytes:
+    """``last`` as the lines at the foot of page 1, ``first`` atop page 2 in ``size`` points,
+    moved right by ``indent``."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Helvetica", 11)
+    for k, line in enumerate(last):
+        c.drawString(72, 200 - 14 * k, line)
+    c.showPage()
+    c.setFont("Helvetica", size)
+    c.drawString(72 + indent, 760, first)
+    c.drawString(72, 760 - 1.3 * size, "and a second line under it.")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("last", "first", "options"),
+    [
+        ([CUT[0], "short and without a stop"], "Capital start", {}),
+        ([CUT[0], CUT[1] + "."], "Capital start", {}),  # a full line that ends a sentence
+        (CUT, "Capital start", {"size": 16}),  # a heading in larger type
+        (CUT, "Capital start", {"indent": 18}),  # a first-line indent
+        (CUT, "• Capital start", {}),
+        ([CUT[1]], "Capital start", {}),  # a lone line: no edge to tell it is full
+    ],
+    ids=["short-line", "sentence-end", "larger-type", "indent", "bullet", "lone-line"],
+)
+def test_a_new_paragraph_atop_a_page_is_not_joined_to_the_last_one(
+    last: list[str], first: str, options: dict[str, float]
+) -> None:
+    ex = extract(two_pages(last, first, **options))
+    texts = block_texts(ex)
+    assert len(texts) == 2 and texts[1].startswith(first)
+    assert [p.citation for p in passages_of(ex)] == ["r.pdf p. 1 ¶1", "r.pdf p. 2 ¶1"]
+
+
+def test_each_part_of_a_long_paragraph_across_pages_cites_the_page_it_starts_on() -> None:
+    body = [f"line {k} of the long paragraph that goes on and on past the edge" for k in range(8)]
+    pages = [[["Opening words."], body[:4]], [[*body[4:], "and ends here."], ["Closing."]]]
+    ex = extract(canvas_pdf(pages))
+    assert len(ex.blocks) == 3
+    passages = passages_of(ex, max_tokens=30)
+    long = [p for p in passages if p.parts > 1]
+    assert len(long) >= 3 and passages[-1].text == "Closing."
+    n = len(long)
+    assert [p.citation for p in long][-1] == f"r.pdf pp. 1–2 ¶2 (part {n}/{n})"
+    assert all(p.page == 1 and p.paragraph == 2 for p in long)
+    assert long[0].page_end == 1 and long[-1].page_end == 2  # where each part ends
+    assert passages[-1].citation == "r.pdf p. 2 ¶1"
 
 
 def test_running_lines_need_three_pages_and_most_of_them() -> None:

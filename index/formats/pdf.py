@@ -1,13 +1,14 @@
 """PDF -> text with paragraphs and page offsets, from the PDF's text layer (docqa does not OCR).
 
-pdfium gives each page's characters in reading order, in lines. A paragraph ends at an empty
-line, a step down clearly larger than the page's usual line spacing, a move back up the page
-(a new column), a bulleted line, or, in text set without spacing, a sentence that ends short of
-the column's edge or is followed by an indented line. Lines are joined with a space; ``exam-``
-/ ``ple`` gives ``example``. Running heads and feet (the same text up to its numbers, or the
-page number, at the same height atop or below most pages) are left out. A paragraph that ends
-a page on a full line without sentence punctuation and goes on in lower case is one block
-across the break. Pages are joined with a blank line; ``pages[i]`` is where page ``i`` starts.
+pdfium gives each page's characters in reading order, in lines, placed on the page. Running
+heads and feet (the same text up to its numbers, or the page number, at the same height atop or
+below most pages) are left out; :mod:`.pdflayout` makes paragraphs of the rest and joins the
+pages into one text, ``pages[i]`` being where page ``i`` starts.
+
+Right-to-left script comes as pdfium orders it, by place on the page from right to left: the
+logical order for a PDF that draws it as it reads. A PDF that draws it left to right in logical
+order (reportlab without bidi support) shows each word mirrored, and reads so; pdfium has no
+option to undo that, and nothing in the file tells the two apart.
 """
 
 from __future__ import annotations
@@ -17,46 +18,28 @@ import re
 import threading
 from collections import defaultdict
 from contextlib import closing
-from dataclasses import dataclass
-from itertools import groupby, pairwise
+from itertools import groupby
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from ..chunking import Block
 from . import Extracted, ExtractError
+from .pdflayout import Line, assemble, page_paragraphs, steps, usual_step
 
 __all__ = ["extract"]
 
 # pdfium is not thread-safe: one document at a time in this process.
 _PDFIUM_LOCK = threading.Lock()
 
-# A step down over this many times the usual line step (learnt from at least _MIN_STEPS
-# steps on the page, else in the document; else _DEFAULT_GAP line heights) starts a paragraph.
-_PARAGRAPH_GAP, _MIN_STEPS, _DEFAULT_GAP = 1.2, 3, 1.4
 # A line among the _RUNNING_DEPTH at either end of a page is running when it recurs within
 # _RUNNING_DRIFT points of the same height on this share of pages (and on 3 pages at least).
 _RUNNING_SHARE, _RUNNING_MIN_PAGES, _RUNNING_DEPTH, _RUNNING_DRIFT = 0.6, 3, 2, 2.0
 
 # pdfium marks a hyphen it joined across a line end as U+FFFE in text, 0x02 per character.
 _LINE_END = re.compile(r"\r\n|[\r\n\ufffe\x02]")
-_HYPHENS = "-\u2010\u00ad"
-_BULLETS = "•◦▪▫‣●○■□➢✓"
-_SENTENCE_END = re.compile(r"[.!?…:][\"'”’)\]]*$")
 _CLEAN = {c: " " for c in range(32)} | {0xAD: None, 0xFEFF: None, 0xFFFE: None}
 _CLEAN |= {ord(k): v for k, v in {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl"}.items()}
 _PLACEHOLDER_TITLES = {"", "untitled", "(untitled)"}
-
-
-@dataclass(frozen=True)
-class _Line:
-    """One printed line: its text, baseline height, left and right ends, line height (0: unknown)."""
-
-    text: str
-    y: float
-    x0: float
-    x1: float
-    height: float
 
 
 def extract(data: bytes) -> Extracted:
@@ -70,12 +53,12 @@ def extract(data: bytes) -> Extracted:
         finally:
             pdf.close()
     pages = _drop_running_lines(pages)
-    usual = _usual_step([r for lines in pages for r in _steps(lines)])
-    paragraphs = [_paragraphs(lines, usual) for lines in pages]
-    empty = [i for i, (paras, _) in enumerate(paragraphs) if not paras]
+    usual = usual_step([r for lines in pages for r in steps(lines)])
+    paragraphs = [page_paragraphs(lines, usual) for lines in pages]
+    empty = [i for i, page in enumerate(paragraphs) if not page.paragraphs]
     if len(empty) == len(paragraphs):
         raise ExtractError("no text layer (scanned PDF?); docqa does not OCR")
-    text, blocks, offsets = _assemble(paragraphs)
+    text, blocks, offsets = assemble(paragraphs)
     return Extracted(
         text=text,
         blocks=blocks,
@@ -107,7 +90,7 @@ def _open(data: bytes) -> pdfium.PdfDocument:
     raise ExtractError(f"not a readable PDF ({reason})")
 
 
-def _page_lines(pdf: pdfium.PdfDocument, index: int) -> list[_Line]:
+def _page_lines(pdf: pdfium.PdfDocument, index: int) -> list[Line]:
     try:
         page = pdf[index]
     except pdfium.PdfiumError:
@@ -116,7 +99,7 @@ def _page_lines(pdf: pdfium.PdfDocument, index: int) -> list[_Line]:
         return _lines(textpage)
 
 
-def _lines(textpage: pdfium.PdfTextPage) -> list[_Line]:
+def _lines(textpage: pdfium.PdfTextPage) -> list[Line]:
     n = textpage.count_chars()
     if n <= 0:
         return []
@@ -133,13 +116,13 @@ def _lines(textpage: pdfium.PdfTextPage) -> list[_Line]:
     return lines
 
 
-def _line(textpage: pdfium.PdfTextPage, text: str, a: int, b: int, hyphen: bool) -> _Line:
+def _line(textpage: pdfium.PdfTextPage, text: str, a: int, b: int, hyphen: bool) -> Line:
     raw = text[a:b]
     hyphen = hyphen or raw.rstrip().endswith("\u00ad")  # a soft hyphen shows only at a line end
     line = " ".join(raw.translate(_CLEAN).split()) + ("-" if hyphen else "")
     visible = [k for k in range(a, b) if not text[k].isspace()]
     if not line or not visible:
-        return _Line(line, 0.0, 0.0, 0.0, 0.0)
+        return Line(line, 0.0, 0.0, 0.0, 0.0)
     x, y, box = ctypes.c_double(), ctypes.c_double(), pdfium_c.FS_RECTF()
     origins, boxes = [], []
     # Three characters are enough to place a line and cheap even for long documents.
@@ -149,12 +132,12 @@ def _line(textpage: pdfium.PdfTextPage, text: str, a: int, b: int, hyphen: bool)
         if pdfium_c.FPDFText_GetLooseCharBox(textpage, k, box):
             boxes.append((box.right, box.top - box.bottom))
     if not origins or not boxes:
-        return _Line(line, 0.0, 0.0, 0.0, 0.0)  # no geometry: joined to its neighbours
+        return Line(line, 0.0, 0.0, 0.0, 0.0)  # no geometry: joined to its neighbours
     baseline = sorted(y for _, y in origins)[len(origins) // 2]
-    return _Line(line, baseline, origins[0][0], boxes[-1][0], max(h for _, h in boxes))
+    return Line(line, baseline, origins[0][0], boxes[-1][0], max(h for _, h in boxes))
 
 
-def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
+def _drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
     """Leave out the lines atop or below pages that recur at the same height on most pages, or
     most odd or even ones: the same text up to its numbers, or the page number (in a heading)."""
     if len(pages) < _RUNNING_MIN_PAGES:
@@ -176,7 +159,7 @@ def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
     return [[ln for ln in lines if (i, ln.y) not in running] for i, lines in enumerate(pages)]
 
 
-def _keys(line: _Line, page: int) -> set[str]:
+def _keys(line: Line, page: int) -> set[str]:
     """What a running line keeps from page to page: its text with numbers as '#', and for a
     number at its start or end, that number less the page index (after NUL; after SOH too
     when the line is just that number)."""
@@ -194,132 +177,6 @@ def _on_most_pages(found: set[int], n: int) -> bool:
     even = sum(1 for i in found if i % 2 == 0)
     share = max(even / ((n + 1) // 2), (len(found) - even) / max(n // 2, 1))
     return len(found) >= _RUNNING_MIN_PAGES and share >= _RUNNING_SHARE
-
-
-def _step(prev: _Line, cur: _Line) -> float | None:
-    """How far down ``cur`` is from ``prev``, in line heights; None without geometry."""
-    # The smaller height: a heading's large type must not make the gap after it look small.
-    unit = min(prev.height, cur.height)
-    return (prev.y - cur.y) / unit if unit > 0 and prev.text and cur.text else None
-
-
-def _steps(lines: list[_Line]) -> list[float]:
-    """Steps down between consecutive lines that could be line spacing."""
-    steps = (_step(prev, cur) for prev, cur in pairwise(lines))
-    return [s for s in steps if s is not None and 0.8 <= s <= 3]
-
-
-def _usual_step(steps: list[float]) -> float | None:
-    """The lower quartile of the steps, or None when there are too few to tell."""
-    # The lower quartile, not the median: most steps are within paragraphs, but a page of
-    # short paragraphs has nearly as many paragraph gaps as line steps.
-    return sorted(steps)[len(steps) // 4] if len(steps) >= _MIN_STEPS else None
-
-
-def _paragraphs(lines: list[_Line], doc_usual: float | None) -> tuple[list[str], float]:
-    """The page's paragraphs, and how many characters would still fit after its last line."""
-    usual = _usual_step(_steps(lines)) or doc_usual
-    limit = usual * _PARAGRAPH_GAP if usual is not None else _DEFAULT_GAP
-    paragraphs: list[list[str]] = []
-    prev: _Line | None = None
-    room = 0.0
-    for line, (left, right) in zip(lines, _columns(lines), strict=True):
-        if not line.text:
-            prev = None  # an empty line ends the paragraph
-            continue
-        if prev is None or _is_break(prev, line, limit, left, right):
-            paragraphs.append([])
-        paragraphs[-1].append(line.text)
-        prev = line
-        room = (right - line.x1) / _char_width(line) if line.height > 0 else 0.0
-    return [_join(parts) for parts in paragraphs], room
-
-
-def _columns(lines: list[_Line]) -> list[tuple[float, float]]:
-    """Per line, the left and right edges of its column: the extent of the lines printed
-    between two moves back up the page (to a new column or region)."""
-    edges: list[tuple[float, float]] = []
-    start = 0
-    for k in range(1, len(lines) + 1):
-        step = _step(lines[k - 1], lines[k]) if k < len(lines) else -1.0
-        if step is not None and step < -0.2:
-            placed = [ln for ln in lines[start:k] if ln.height > 0] or [lines[k - 1]]
-            edge = (min(ln.x0 for ln in placed), max(ln.x1 for ln in placed))
-            edges += [edge] * (k - start)
-            start = k
-    return edges
-
-
-def _char_width(line: _Line) -> float:
-    return max((line.x1 - line.x0) / len(line.text), 0.1)
-
-
-def _has_room(room: float, word: str) -> bool:
-    """Whether ``room`` characters would have held ``word``: then the line was ended on purpose."""
-    return room > 1.4 * len(word) + 2
-
-
-def _is_break(prev: _Line, line: _Line, limit: float, left: float, right: float) -> bool:
-    step = _step(prev, line)
-    if step is None or abs(step) <= 0.2:
-        return False  # no geometry, or the same printed line split by pdfium at a wide space
-    if step < 0 or step > limit or line.text[0] in _BULLETS:
-        return True
-    # Without spacing: a sentence ends a line that had room for the next line's first word
-    # (a paragraph's short last line), or the next line is indented (a first-line indent).
-    if not _SENTENCE_END.search(prev.text):
-        return False
-    room = (right - prev.x1) / _char_width(prev)
-    return line.x0 > left + 0.8 * line.height or _has_room(room, line.text.split(" ", 1)[0])
-
-
-def _join(parts: list[str]) -> str:
-    out = [parts[0]]
-    for part in parts[1:]:
-        out[-1], glue = _glue(out[-1], part)
-        out.append(glue + part)
-    return "".join(out)
-
-
-def _glue(before: str, after: str) -> tuple[str, str]:
-    """``before`` (without a hyphen it loses) and the separator to put between it and ``after``."""
-    if len(before) > 1 and before[-1] in _HYPHENS and before[-2].isalnum():
-        if after[0].islower():
-            return before[:-1], ""  # exam- / ple -> example
-        return before, ""  # Jean- / Paul -> Jean-Paul, 10- / 12 -> 10-12
-    return before, " "
-
-
-def _assemble(pages: list[tuple[list[str], float]]) -> tuple[str, list[Block], list[int]]:
-    """Join the pages' paragraphs into one text with blocks and page start offsets."""
-    # A paragraph that ends a page on a full line without sentence punctuation and goes on
-    # in lower case on the next page is one paragraph: its parts are glued like two lines.
-    glue: dict[int, str] = {}
-    for i in range(1, len(pages)):
-        (before, room), (after, _) = pages[i - 1], pages[i]
-        if (
-            before
-            and after
-            and after[0][0].islower()
-            and not _SENTENCE_END.search(before[-1])
-            and not _has_room(room, after[0].split(" ", 1)[0])
-        ):
-            before[-1], glue[i] = _glue(before[-1], after[0])
-    parts: list[str] = []
-    spans: list[list[int]] = []
-    offsets: list[int] = []
-    pos = 0
-    for i, (paragraphs, _) in enumerate(pages):
-        offsets.append(pos + len(glue.get(i, "\n\n" if pos and paragraphs else "")))
-        for k, para in enumerate(paragraphs):
-            sep = glue[i] if k == 0 and i in glue else "\n\n" * bool(pos)
-            parts.append(sep + para)
-            pos += len(sep) + len(para)
-            if k == 0 and i in glue:
-                spans[-1][1] = pos
-            else:
-                spans.append([pos - len(para), pos])
-    return "".join(parts), [Block(a, b, "text", ()) for a, b in spans], offsets
 
 
 def _page_ranges(pages: list[int]) -> str:

@@ -1,0 +1,80 @@
+"""What the benchmarks share: logging, progress, the generated document folders, index paths.
+
+Importing it puts the repository this file is in first on ``sys.path``, so a benchmark measures
+the docqa of its own checkout, not whichever docqa is installed (an editable install may point
+at another worktree). Import it before ``index`` and ``qa``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DEFAULT_WORK",
+    "SQUAD_K",
+    "index_dir",
+    "log",
+    "mean",
+    "one_line",
+    "sync_folder",
+    "ticker",
+]
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path[:1]:
+    sys.path.insert(0, str(REPO))
+
+DEFAULT_WORK = REPO / "bench" / ".cache" / "quality"
+SQUAD_K = 20  # results asked for per SQuAD question
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def ticker(label: str, every: float = 5.0) -> Callable[[str, int, int], None]:
+    """A progress callback (stage, done, total) that logs at most every ``every`` seconds."""
+    started, last = time.perf_counter(), [0.0]
+
+    def tick(stage: str, done: int, total: int) -> None:
+        now = time.perf_counter() - started
+        if done == total or now - last[0] >= every:
+            last[0] = now
+            log(f"{label}: {stage} {done}/{total} ({done / max(now, 1e-9):.1f}/s, {now:.0f} s)")
+
+    return tick
+
+
+def one_line(text: str) -> str:
+    """``text`` as one paragraph line: newlines, and the white space around them, become a space."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", text.strip())
+
+
+def sync_folder(folder: Path, files: Mapping[str, str | bytes]) -> None:
+    """Make ``folder`` hold exactly ``files`` (name -> text, or bytes), leaving unchanged files
+    untouched so their mtime, and docqa's reuse of their vectors, stays."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        if old.name not in files:
+            old.unlink()
+    for name, content in files.items():
+        path = folder / name
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
+
+
+def index_dir(work: Path, task: str, model: str) -> Path:
+    from index import model_name  # after the path is set, above
+
+    return work / task / ("index-" + re.sub(r"[^A-Za-z0-9._-]+", "_", model_name(model)))
+
+
+def mean(values: Any) -> float:
+    items = [float(v) for v in values]
+    return round(sum(items) / len(items), 4) if items else 0.0
