@@ -95,7 +95,13 @@ def _sync(
     """One sync under the write lock; starts over with ``full=True`` when the old index
     turns out not to be reusable after all."""
     old = None if full else _reusable_manifest(config.index_dir, loader.name)
-    plan = plan_sync(scan.refs, scan.skipped, old, progress=progress)
+    recut = old is not None and old.chunker_version != CHUNKER_VERSION
+    if recut:
+        log.warning(
+            "docqa cuts files into passages differently since this index was built: reading "
+            "every file again (only passages whose text changed are embedded)"
+        )
+    plan = plan_sync(scan.refs, scan.skipped, old, recut=recut, progress=progress)
     if old is not None and not plan.to_chunk and not _needs_write(plan, old, scan):
         return _unchanged(config, report, plan, old, dry_run)
     if old is not None and plan.to_chunk and not loader.fits(old):
@@ -253,7 +259,8 @@ class _Loader:
 
 
 def _reusable_manifest(index_dir: Path, model: str) -> Manifest | None:
-    """The current manifest when its passages and vectors can be reused with ``model``."""
+    """The current manifest when its vectors can be reused with ``model`` (its passages too,
+    unless it was cut by another chunker version: see ``plan_sync(recut=True)``)."""
     try:
         folder = current_generation(index_dir)
         old = read_manifest(folder)
@@ -263,8 +270,8 @@ def _reusable_manifest(index_dir: Path, model: str) -> Manifest | None:
     except IndexCorruptError as exc:
         log.warning("current index is unreadable, building from scratch: %s", exc)
         return None
-    if (old.model, old.chunker_version) != (model, CHUNKER_VERSION):
-        log.info("model or chunker changed (%s -> %s): re-embedding everything", old.model, model)
+    if old.model != model:
+        log.info("model changed (%s -> %s): re-embedding everything", old.model, model)
         return None
     return old
 

@@ -50,11 +50,16 @@ def plan_sync(
     skipped: Sequence[Skipped],
     old: Manifest | None,
     *,
+    recut: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> SyncPlan:
-    """Decide, for every candidate file, whether its indexed passages can be kept."""
+    """Decide, for every candidate file, whether its indexed passages can be kept.
+
+    ``recut=True`` (the rules that cut files into passages changed) reads every file and cuts
+    it again, whatever its content; passages whose text did not change still keep their vectors.
+    """
     old_files = old.files if old is not None else {}
-    scanned_at = old.scanned_at_ns if old is not None else 0
+    scanned_at = old.scanned_at_ns if old is not None and not recut else 0
     plan = SyncPlan(skipped=list(skipped))
     present = {ref.path for ref in refs}
     # Same bytes read as the same format give the same passages: keyed by (sha256, format).
@@ -64,6 +69,8 @@ def plan_sync(
             gone_by_sha.setdefault((e.sha256, e.format), []).append(path)
     any_by_sha = {(e.sha256, e.format): path for path, e in old_files.items()}
     old_skips = {s["path"]: s for s in (old.skipped if old is not None else []) if "size" in s}
+    if recut:
+        old_skips = {}
     fresh: list[Fingerprint] = []
     if progress:
         progress("reading", 0, len(refs))
@@ -86,6 +93,9 @@ def plan_sync(
     for doc in fresh:
         entry = old_files.get(doc.path)
         if entry is not None and (entry.sha256, entry.format) == (doc.sha256, doc.format):
+            if recut:
+                plan.to_chunk.append(doc)
+                continue
             plan.kept[doc.path] = _entry(doc, entry)
             if (entry.size, entry.mtime_ns) != (doc.size, doc.mtime_ns):
                 plan.touched = True
@@ -96,18 +106,21 @@ def plan_sync(
         twins = gone_by_sha.get((doc.sha256, doc.format))
         moved_from = twins.pop(0) if twins and entry is None else None
         source = moved_from or any_by_sha.get((doc.sha256, doc.format))
-        if source is None:
+        if moved_from is not None:
+            plan.renamed.append({"from": moved_from, "to": doc.path})
+            plan.added.remove(doc.path)
+        if source is None or recut:
             plan.to_chunk.append(doc)
             continue
         plan.kept[doc.path] = _entry(doc, old_files[source])
         plan.reuse_from[doc.path] = source
-        if moved_from is not None:
-            plan.renamed.append({"from": moved_from, "to": doc.path})
-            plan.added.remove(doc.path)
     renamed_from = {r["from"] for r in plan.renamed}
     plan.removed = sorted(p for p in old_files if p not in present and p not in renamed_from)
+    recutting = {d.path for d in plan.to_chunk}
     plan.removed += sorted(
-        p for p in old_files if p in present and p not in plan.kept and p not in plan.changed
+        p
+        for p in old_files
+        if p in present and p not in plan.kept and p not in plan.changed and p not in recutting
     )
     plan.skipped.sort(key=lambda s: s.path)
     return plan

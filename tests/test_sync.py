@@ -315,3 +315,26 @@ def test_file_skipped_for_its_content_is_skipped_again_unread_until_it_changes(
     fixed = sync(docs, tmp_path / "i")
     assert reads == ["headings.md"] and fixed.files_added == 1 and fixed.embedded == 1
     assert all(s["path"] != "headings.md" for s in fixed.files_skipped)
+
+
+def test_new_chunker_version_recuts_every_file_but_embeds_only_changed_passages(
+    docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index.builder, "CHUNKER_VERSION", index.builder.CHUNKER_VERSION - 1)
+    first = sync(docs, tmp_path / "i")
+    monkeypatch.undo()
+    reads: list[str] = []
+    real = index.sync.fingerprint
+    monkeypatch.setattr(index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref))
+    encoder = RecordingEncoder()
+    again = sync(docs, tmp_path / "i", encoder)
+    assert sorted(reads) == ["a.md", "big.txt", "sub/b.txt"]  # every file cut again
+    assert again.published and again.embedded == 0 and encoder.calls == []
+    assert (again.files_added, again.files_changed, again.files_removed) == (0, 0, 0)
+    assert again.passages == first.passages and again.removed == 0
+    snap = open_snapshot(tmp_path / "i")
+    try:
+        assert snap.manifest.chunker_version == index.builder.CHUNKER_VERSION
+    finally:
+        snap.close()
+    assert not sync(docs, tmp_path / "i", ModelFreeEncoder()).published  # and then settled
