@@ -9,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .documents import Document, read_document, walk_folder
+from .documents import Document, FileRef, read_document, walk_folder
 from .errors import DocqaError
 from .extract import embed_input
 from .generations import current_generation
+from .passage import Passage
 from .store import IndexSnapshot
+from .textstream import TextStream
 
 __all__ = ["VerifyReport", "verify_index"]
 
@@ -126,13 +128,42 @@ def _disk_problems(snap: IndexSnapshot, docs: Path, disk: dict[str, list[str]]) 
     disk["added"] = sorted(p for p in present.keys() - m.files.keys() if p not in skipped)
     problems: list[str] = []
     for path in sorted(m.files.keys() & present.keys()):
-        doc = read_document(present[path])
-        if not isinstance(doc, Document) or doc.sha256 != m.files[path].sha256:
+        passages = sorted(by_source.get(path, []), key=lambda p: p.start)
+        found = _span_problems(present[path], m.files[path].format, passages)
+        if found is None or found[0] != m.files[path].sha256:
             disk["changed"].append(path)
             continue
-        for p in by_source.get(path, []):
-            if doc.text[p.start : p.end] != p.text:
-                problems.append(
-                    f"{p.citation}: characters {p.start}-{p.end} of the file are not the passage text"
-                )
+        problems += found[1]
     return problems
+
+
+def _span_problems(ref: FileRef, fmt: str, passages: list[Passage]) -> tuple[str, list[str]] | None:
+    """The file's SHA-256 and the passages whose span does not hold their text (None when the
+    file cannot be read). Text files are read a window at a time, however large."""
+    if fmt not in ("text", "markdown"):
+        doc = read_document(ref)
+        if not isinstance(doc, Document):
+            return None
+        return doc.sha256, [
+            _span_problem(p) for p in passages if doc.text[p.start : p.end] != p.text
+        ]
+    stream = TextStream(ref.abspath, fmt)
+    bad: list[str] = []
+    pending = iter(passages)
+    p = next(pending, None)
+    try:
+        for window in stream:
+            end = window.start + len(window.text)
+            while p is not None and p.end <= end:
+                a, b = p.start - window.start, p.end - window.start
+                if a < 0 or window.text[a:b] != p.text:
+                    bad.append(_span_problem(p))
+                p = next(pending, None)
+    except OSError:
+        return None
+    bad += [_span_problem(q) for q in ([p] if p is not None else []) + list(pending)]
+    return stream.sha256, bad
+
+
+def _span_problem(p: Passage) -> str:
+    return f"{p.citation}: characters {p.start}-{p.end} of the file are not the passage text"

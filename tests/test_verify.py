@@ -103,3 +103,25 @@ def test_split_paragraphs_and_tables_with_context_verify(tmp_path: Path) -> None
     report = verify_index(tmp_path / "i", docs=docs)
     assert report.ok, report.problems
     assert report.passages > 4
+
+
+def test_a_span_that_no_longer_holds_its_text_is_reported(
+    hashing_index: Path, corpus: Path
+) -> None:
+    db = current_generation(hashing_index) / "passages.sqlite"
+    with sqlite3.connect(db) as conn:
+        source, start, end = conn.execute(
+            'SELECT source, start, "end" FROM passages WHERE source = ? ORDER BY start LIMIT 1 OFFSET 1',
+            ("guide.md",),
+        ).fetchone()
+        conn.execute(
+            'UPDATE passages SET start = start + 1, "end" = "end" + 1 WHERE source = ? AND start = ?',
+            (source, start),
+        )
+    report = verify_index(hashing_index, docs=corpus)
+    assert not report.ok
+    assert (
+        [p for p in report.problems if "are not the passage text" in p]
+        == [p for p in report.problems if f"characters {start + 1}-{end + 1} of the file" in p]
+        != []
+    )
