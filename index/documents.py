@@ -116,6 +116,10 @@ def walk_folder(root: Path) -> tuple[list[FileRef], list[Skipped]]:
     skipped: list[Skipped] = []
     for abspath in _walk(root, skipped):
         rel = abspath.relative_to(root).as_posix()
+        if not _is_utf8(rel):  # bytes that are no UTF-8 come back as lone surrogates
+            shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            skipped.append(Skipped(shown, "file name is not valid UTF-8; rename the file"))
+            continue
         ext = abspath.suffix.lower()
         if not abspath.is_file():
             skipped.append(Skipped(rel, _not_a_file(abspath)))
@@ -149,6 +153,14 @@ def _walk(root: Path, skipped: list[Skipped]) -> Iterator[Path]:
         for name in sorted(filenames):
             if not name.startswith("."):
                 yield Path(dirpath) / name
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _not_a_file(path: Path) -> str:

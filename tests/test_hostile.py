@@ -140,3 +140,20 @@ def test_file_without_read_permission_is_skipped_with_the_systems_reason(tmp_pat
     assert summary["files_skipped"] == [
         {"path": "secret.md", "reason": "cannot read: Permission denied"}
     ]
+
+
+def test_file_name_that_is_not_utf8_is_skipped_and_the_rest_indexed(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("A good paragraph.\n", encoding="utf-8")
+    with open(os.path.join(os.fsencode(docs), b"latin1-caf\xe9.txt"), "wb") as f:
+        f.write(b"Named in Latin-1.\n")
+    res = CliRunner().invoke(
+        cli, ["index", str(docs), "--index", str(tmp_path / "i"), "--model", "hashing", "--json"]
+    )
+    assert res.exit_code == 0, res.stderr
+    summary = json.loads(res.stdout)
+    assert summary["files_indexed"] == 1
+    assert summary["files_skipped"] == [
+        {"path": "latin1-caf\ufffd.txt", "reason": "file name is not valid UTF-8; rename the file"}
+    ]
