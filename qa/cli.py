@@ -346,6 +346,8 @@ def _progress_bars() -> Iterator[Callable[[str, int, int], None]]:
                 dynamic_ncols=True,
             )
         bar.update(done - bar.n)
+        if done >= total:
+            bar.close()  # now, so its time is the stage's, not the whole command's
 
     try:
         yield progress
