@@ -15,7 +15,7 @@ from markdown_it.token import Token
 
 from .splitting import trim_span
 
-__all__ = ["CHUNKER_VERSION", "Block", "Headings", "split_blocks", "split_window"]
+__all__ = ["CHUNKER_VERSION", "Block", "Headings", "block_gaps", "split_blocks", "split_window"]
 
 # Bump when the passages produced for the same text change, so old indexes are rebuilt.
 CHUNKER_VERSION = 3  # 3: PDF paragraphs rejoined across pages, split parts cite their start page
@@ -95,6 +95,26 @@ def split_window(
         i += 1
     flush(len(lines))
     return blocks, tuple(headings)
+
+
+def block_gaps(text: str, *, first: bool = True) -> list[int]:
+    """Offsets in Markdown ``text`` (which starts at a block boundary) of the blank lines that lie
+    between top-level blocks, before the last block (which may go on past the end of ``text``).
+    Cutting the text at one of them changes none of its blocks: not a list, an indented code
+    block, a fence or an HTML comment that holds blank lines."""
+    lines = text.split("\n")
+    covered = [False] * len(lines)
+    for n in range(_front_matter_end(lines) if first else 0):
+        covered[n] = True
+    last = 0
+    for tok in MarkdownIt("commonmark").enable("table").parse(text):
+        if tok.level == 0 and tok.map is not None:
+            a, b = tok.map
+            last = max(last, a)
+            for n in range(a, b):
+                covered[n] = True
+    offsets = _line_offsets(lines)
+    return [offsets[n] for n in range(1, last) if not covered[n] and not lines[n].strip()]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 The bytes are decoded incrementally exactly as :func:`index.documents.decode_text` decodes them
 whole (same BOM handling, replacement of invalid bytes, newline normalisation), and the text is
 handed out in windows of about ``window`` characters that end at a paragraph break, so no
-paragraph is cut by a window edge. In Markdown a window never ends inside a fenced code block.
+paragraph is cut by a window edge. In Markdown a window ends only between top-level blocks.
 """
 
 from __future__ import annotations
@@ -11,17 +11,17 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
-from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from .chunking import block_gaps
 
 __all__ = ["TextStream", "Window"]
 
 _READ_BYTES = 1 << 20
 # A paragraph break: the end of a line followed by a blank (empty or whitespace-only) line.
 _BREAK = re.compile(r"\n(?=[ \t\f\v]*\n)")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$", re.M)
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class TextStream:
         for piece in self._decoded():
             buffer += piece
             while len(buffer) >= self.window:
-                cut = self._cut(buffer)
+                cut = self._cut(buffer, first)
                 if cut is None:
                     break
                 yield Window(buffer[:cut], start, line, first)
@@ -66,19 +66,19 @@ class TextStream:
         if buffer:
             yield Window(buffer, start, line, first)
 
-    def _cut(self, buffer: str) -> int | None:
-        """Where to end the next window: at the last paragraph break (outside a code fence)
-        before ``window`` characters, else at the first one after."""
-        fences = _fenced(buffer) if self.markdown else []
-        opens = [a for a, _ in fences]
+    def _cut(self, buffer: str, first: bool) -> int | None:
+        """Where to end the next window: at the last paragraph break before ``window``
+        characters, else at the first one after. In Markdown only between top-level blocks, as
+        the parser sees them (not inside a list, a fence, indented code or an HTML comment)."""
+        if self.markdown:
+            breaks: Iterable[int] = block_gaps(buffer, first=first)
+        else:
+            breaks = (m.end() for m in _BREAK.finditer(buffer))
         cut = None
-        for m in _BREAK.finditer(buffer):
-            n = bisect_right(opens, m.start()) - 1
-            if n >= 0 and m.start() < fences[n][1]:
-                continue
-            if m.end() > self.window and cut is not None:
+        for at in breaks:
+            if at > self.window and cut is not None:
                 break
-            cut = m.end()
+            cut = at
             if cut > self.window:
                 break
         if cut is None and len(buffer) >= self.limit:
@@ -152,20 +152,3 @@ def _normalise(text: str) -> tuple[str, str]:
     if text.endswith("\r"):
         text, held = text[:-1], "\r"
     return text.replace("\r\n", "\n").replace("\r", "\n"), held
-
-
-def _fenced(text: str) -> list[tuple[int, int]]:
-    """The ``[open, close)`` character ranges of fenced code blocks in ``text`` (an unclosed fence
-    runs to the end)."""
-    ranges: list[tuple[int, int]] = []
-    opener, at = "", 0
-    for m in _FENCE.finditer(text):
-        marker = m.group(1)
-        if not opener:
-            opener, at = marker, m.start()
-        elif marker[0] == opener[0] and len(marker) >= len(opener) and not m.group(2).strip():
-            ranges.append((at, m.end()))
-            opener = ""
-    if opener:
-        ranges.append((at, len(text)))
-    return ranges

@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 import index.reading
 import index.textstream
 from index import IndexConfig, build_index, open_snapshot
+from index.chunking import block_gaps
 from index.documents import FileRef, decode_text, fingerprint, read_document
 from index.extract import document_passages
 from index.reading import FilePassages
-from index.textstream import TextStream, _fenced
+from index.textstream import TextStream
 
 PIECES = [
     b"Alpha beta.",
@@ -74,7 +75,7 @@ def test_windows_join_to_the_whole_decoded_text(
         len(data),
         hashlib.sha256(data).hexdigest(),
     )
-    fences = _fenced(whole)
+    gaps = set(block_gaps(whole))
     for n, w in enumerate(windows):
         assert whole[w.start : w.start + len(w.text)] == w.text
         assert w.line == whole.count("\n", 0, w.start)
@@ -83,7 +84,7 @@ def test_windows_join_to_the_whole_decoded_text(
             cut = w.start + len(w.text)
             # A window ends with a whole line, and the next starts with a blank line.
             assert whole[cut - 1] == "\n" and whole[cut:].split("\n", 1)[0].strip() == ""
-            assert not any(a < cut < b for a, b in fences), "cut inside a code fence"
+            assert cut in gaps, "cut inside a Markdown block (a list, fence, code or comment)"
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
@@ -115,6 +116,38 @@ def paragraphs(n: int) -> str:
         + ("A second paragraph with a list:\n- item one\n- item two\n\n" if k % 3 == 0 else "")
         for k in range(n)
     )
+
+
+MARKDOWN_BLOCKS = [
+    "## Heading {n}\n\n",
+    "Plain paragraph {n} with some words.\n\n",
+    "<!--\ncommented out {n}\n\nstill a comment\n-->\n\n",
+    "    indented code {n}\n\n    more code after a blank line\n\n",
+    "- item {n}\n\n    continuation paragraph of the item\n\n- second item\n\n",
+    "1. step {n}\n\n    ```\n    fenced in a list\n\n    after a blank\n    ```\n\n",
+    "```\nfence {n}\n\n\nwith blank lines\n```\n\n",
+    "> quote {n}\n>\n> more quote\n\n",
+    "| a | b |\n|---|---|\n| {n} | x |\n\n",
+]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    blocks=st.lists(st.sampled_from(MARKDOWN_BLOCKS), min_size=1, max_size=25),
+    window=st.integers(1, 400),
+)
+def test_streamed_markdown_passages_equal_whole_document_passages(
+    tmp_path: Path, blocks: list[str], window: int
+) -> None:
+    text = "".join(b.format(n=n) for n, b in enumerate(blocks))
+    path = write(tmp_path, "doc.md", text.encode())
+    ref = FileRef("doc.md", path, path.stat().st_size, path.stat().st_mtime_ns)
+    enc = RecordingEncoder()
+    whole = document_passages(read_document(ref), enc.count_tokens, enc.max_tokens)  # type: ignore[arg-type]
+    streamed = list(FilePassages(fingerprint(ref), enc.count_tokens, enc.max_tokens, window=window))  # type: ignore[arg-type]
+    assert streamed == whole
 
 
 @pytest.mark.parametrize("name", ["doc.md", "doc.txt"])
