@@ -114,9 +114,11 @@ class _Assembler:
         self._report(0)
         if reader.skipped is not None or count == 0:
             reason = reader.skipped.reason if reader.skipped else _NO_PARAGRAPHS
-            known = not reason.startswith("cannot read")  # a read error may not last
-            size, mtime = (fp.ref.size, fp.ref.mtime_ns) if known else (None, None)
-            self.out.skipped.append(Skipped(fp.path, reason, size, mtime))
+            if reason.startswith("cannot read"):  # a read error may not last: try again next time
+                self.out.skipped.append(Skipped(fp.path, reason))
+            else:
+                skip = Skipped(fp.path, reason, fp.size, fp.ref.mtime_ns, fp.sha256)
+                self.out.skipped.append(skip)
             return
         self.out.files[fp.path] = FileEntry(
             reader.sha256,

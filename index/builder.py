@@ -280,7 +280,7 @@ def _needs_write(plan: SyncPlan, old: Manifest, scan: _Scan) -> bool:
     """Whether the folder differs from the manifest, or recording this scan's time would let
     the next sync trust files it had to read again this time (see ``sync.RACY_NS``)."""
     skipped = [skip_record(s) for s in plan.skipped]
-    settled = any(plan.kept[p].mtime_ns < scan.at_ns - RACY_NS for p in plan.confirmed)
+    settled = any(mtime < scan.at_ns - RACY_NS for mtime in plan.settling)
     return (
         plan.files_changed_on_disk
         or settled

@@ -58,13 +58,15 @@ class FileRef:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file that was not indexed, and why. ``size`` and ``mtime_ns`` are set when the file's
-    content is the reason (a later sync skips the file again unread while they stay the same)."""
+    """A file that was not indexed, and why. ``size``, ``mtime_ns`` and ``sha256`` are set when
+    the file's content is the reason: a later sync skips the file again without reading it while
+    size and mtime stay the same, or without cutting it while its content does."""
 
     path: str
     reason: str
     size: int | None = None
     mtime_ns: int | None = None
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,11 +190,12 @@ def fingerprint(ref: FileRef) -> Fingerprint | Skipped:
                 size += len(block)
     except OSError as exc:
         return Skipped(ref.path, f"cannot read: {exc.strerror or exc}")
+    sha = digest.hexdigest()
     if not size:
-        return Skipped(ref.path, "empty file", size, ref.mtime_ns)
+        return Skipped(ref.path, "empty file", size, ref.mtime_ns, sha)
     if nul and not head.startswith(_WIDE_BOMS):
-        return Skipped(ref.path, _BINARY, size, ref.mtime_ns)
-    return Fingerprint(ref, fmt, digest.hexdigest(), size)
+        return Skipped(ref.path, _BINARY, size, ref.mtime_ns, sha)
+    return Fingerprint(ref, fmt, sha, size)
 
 
 def read_document(ref: FileRef) -> Document | Skipped:

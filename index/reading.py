@@ -63,7 +63,7 @@ class FilePassages:
         fp = self.fp
         stream = TextStream(fp.ref.abspath, fp.format, window=self._window)
         headings: Headings = ()
-        paragraphs, blank = 0, True
+        paragraphs, lines, blank = 0, 0, True
         windows = iter(stream)
         while True:
             try:
@@ -74,9 +74,12 @@ class FilePassages:
                 if paragraphs == 0:
                     self.skipped = Skipped(fp.path, f"cannot read: {exc.strerror or exc}")
                     return
-                # Passages already handed out stay valid; the rest of the file is missing.
-                stream.warning = f"read failed after line {window.line}: {exc.strerror or exc}"
-                break
+                # Passages already handed out stay valid; the rest of the file is missing. The
+                # entry keeps the planned hash and size: the next sync reads the file again
+                # only if it changes, and the warning says what is missing.
+                self.warning = f"read failed after line {lines}: {exc.strerror or exc}"
+                return
+            lines = window.line + window.text.count("\n")
             blank = blank and not window.text.strip()
             blocks, headings = split_window(window.text, fp.format, headings, first=window.first)
             if not blocks:

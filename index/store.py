@@ -28,6 +28,7 @@ from .writer import (
     data_sizes,
     faiss_module,
     ids_by_hash,
+    sqlite_uri,
     write_generation,
 )
 
@@ -85,7 +86,7 @@ class IndexSnapshot:
         check_sizes(folder, self.manifest)
         try:
             self._vectors = faiss_module().read_index(str(folder / VECTORS))
-            uri = f"file:{(folder / PASSAGES_DB).as_posix()}?mode=ro&immutable=1"
+            uri = sqlite_uri(folder / PASSAGES_DB, "ro")
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             count = self._db.execute("SELECT count(*) FROM passages").fetchone()[0]
         except (RuntimeError, sqlite3.Error) as exc:

@@ -37,8 +37,9 @@ class SyncPlan:
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     touched: bool = False  # an unchanged file got a new size or mtime: the manifest must say so
-    # Read again only because it was modified close to the last scan, and found unchanged.
-    confirmed: list[str] = field(default_factory=list)
+    # mtimes of files read again only because they were modified close to the last scan, and
+    # found unchanged (indexed or skipped): once old enough, recording this scan settles them.
+    settling: list[int] = field(default_factory=list)
 
     @property
     def files_changed_on_disk(self) -> bool:
@@ -80,11 +81,20 @@ def plan_sync(
         if known is not None and _provably_unchanged(known, ref, scanned_at):
             plan.kept[ref.path] = known
         elif skip is not None and _provably_unchanged(_stat_of(skip), ref, scanned_at):
-            plan.skipped.append(Skipped(ref.path, skip["reason"], ref.size, ref.mtime_ns))
+            plan.skipped.append(
+                Skipped(ref.path, skip["reason"], ref.size, ref.mtime_ns, skip.get("sha256"))
+            )
         else:
             doc = fingerprint(ref)
             if isinstance(doc, Skipped):
                 plan.skipped.append(doc)
+            elif skip is not None and skip.get("sha256") == doc.sha256:
+                # The content it was skipped for: skipped again without being cut.
+                plan.skipped.append(
+                    Skipped(ref.path, skip["reason"], doc.size, doc.mtime_ns, doc.sha256)
+                )
+                if (skip["size"], skip["mtime_ns"]) == (doc.size, doc.mtime_ns):
+                    plan.settling.append(doc.mtime_ns)
             else:
                 fresh.append(doc)
         if progress:
@@ -100,7 +110,7 @@ def plan_sync(
             if (entry.size, entry.mtime_ns) != (doc.size, doc.mtime_ns):
                 plan.touched = True
             else:
-                plan.confirmed.append(doc.path)
+                plan.settling.append(doc.mtime_ns)
             continue
         (plan.changed if entry is not None else plan.added).append(doc.path)
         twins = gone_by_sha.get((doc.sha256, doc.format))
@@ -132,6 +142,8 @@ def skip_record(skip: Skipped) -> dict[str, Any]:
     record: dict[str, Any] = {"path": skip.path, "reason": skip.reason}
     if skip.size is not None and skip.mtime_ns is not None:
         record.update(size=skip.size, mtime_ns=skip.mtime_ns)
+        if skip.sha256:
+            record["sha256"] = skip.sha256
     return record
 
 

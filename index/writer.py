@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 
@@ -20,7 +21,14 @@ from .generations import fsync_path
 from .manifest import Manifest, write_manifest
 from .passage import Passage
 
-__all__ = ["COLUMNS", "PASSAGES_DB", "VECTORS", "GenerationWriter", "write_generation"]
+__all__ = [
+    "COLUMNS",
+    "PASSAGES_DB",
+    "VECTORS",
+    "GenerationWriter",
+    "sqlite_uri",
+    "write_generation",
+]
 
 PASSAGES_DB = "passages.sqlite"
 VECTORS = "vectors.faiss"
@@ -71,7 +79,8 @@ class GenerationWriter:
 
     def __init__(self, folder: Path, dimension: int, *, vectors: bool = True) -> None:
         self.folder, self.dimension, self.count = folder, dimension, 0
-        self._db = sqlite3.connect(folder / PASSAGES_DB)
+        # A URI connection, so that ATTACH in ``removed_from`` takes a read-only URI too.
+        self._db = sqlite3.connect(sqlite_uri(folder / PASSAGES_DB, "rwc"), uri=True)
         self._db.executescript(_SCHEMA)
         self._db.execute("BEGIN")
         self._index = None
@@ -116,8 +125,7 @@ class GenerationWriter:
         """How many passages of ``old_db`` have no counterpart here (by content, with multiplicity)."""
         self._flush()
         self._db.commit()
-        uri = f"file:{old_db.as_posix()}?mode=ro&immutable=1"
-        self._db.execute("ATTACH DATABASE ? AS old", (uri,))
+        self._db.execute("ATTACH DATABASE ? AS old", (sqlite_uri(old_db, "ro"),))
         try:
             (removed,) = self._db.execute(
                 "SELECT COALESCE(SUM(o.n - COALESCE(m.n, 0)), 0) FROM "
@@ -184,6 +192,13 @@ def ids_by_hash(db: sqlite3.Connection, hashes: Iterable[str]) -> dict[str, int]
         )
         found.update(db.execute(sql, chunk).fetchall())
     return found
+
+
+def sqlite_uri(path: Path, mode: str) -> str:
+    """A SQLite URI for a file path (quoted: a path may hold ``?``, ``#`` or ``%``). Read-only
+    opens are ``immutable``: a generation is never modified once written."""
+    uri = f"file:{quote(str(path.resolve()))}?mode={mode}"
+    return uri + "&immutable=1" if mode == "ro" else uri
 
 
 def data_sizes(folder: Path) -> dict[str, int]:

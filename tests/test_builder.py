@@ -468,3 +468,13 @@ def test_build_recovers_when_only_the_data_of_the_index_is_damaged(
     assert sorted(p.text for p in snapshot_passages(index_dir)) == sorted(
         [*EXPECTED_TEXTS, "One more paragraph."]
     )
+
+
+def test_index_folder_whose_path_needs_quoting_in_a_uri(docs: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "odd ?name#1 %20"
+    build(docs, index_dir, RecordingEncoder())
+    rewrite(docs / "guide.md", "# Guide\n\nRewritten.\n")
+    summary = build(docs, index_dir, RecordingEncoder())  # attaches the old generation by URI
+    assert summary.published and summary.removed > 0
+    assert "Rewritten." in [p.text for p in snapshot_passages(index_dir)]
+    assert not any(p.name.startswith("file:") for p in Path.cwd().iterdir())

@@ -338,3 +338,43 @@ def test_new_chunker_version_recuts_every_file_but_embeds_only_changed_passages(
     finally:
         snap.close()
     assert not sync(docs, tmp_path / "i", ModelFreeEncoder()).published  # and then settled
+
+
+@pytest.mark.parametrize("content", ["   \n\n  \n", "# Only\n\n## Headings\n"])
+def test_touching_a_skipped_file_needs_no_model_and_rewrites_no_data(
+    docs: Path, tmp_path: Path, content: str
+) -> None:
+    skipped = docs / "skipped.md"
+    skipped.write_text(content, encoding="utf-8")
+    past = 1_600_000_000_000_000_000
+    os.utime(skipped, ns=(past, past))
+    sync(docs, tmp_path / "i")
+    old = current_generation(tmp_path / "i")
+    touch_later(skipped)
+    s = sync(docs, tmp_path / "i", ModelFreeEncoder())  # same content: not cut again
+    assert s.published and s.embedded == 0
+    assert "skipped.md" in {x["path"] for x in s.files_skipped}
+    new = current_generation(tmp_path / "i")
+    assert (new / "vectors.faiss").stat().st_ino == (old / "vectors.faiss").stat().st_ino
+
+
+def test_skipped_file_read_again_near_the_last_scan_is_trusted_after_one_more_sync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("A paragraph.\n", encoding="utf-8")
+    (docs / "blank.md").write_text("  \n\n", encoding="utf-8")  # within the racy window
+    past = 1_600_000_000_000_000_000
+    os.utime(docs / "good.txt", ns=(past, past))
+    sync(docs, tmp_path / "i")
+    reads: list[str] = []
+    real_read, real_clock = index.sync.fingerprint, time.time_ns
+    monkeypatch.setattr(
+        index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real_read(ref)
+    )
+    monkeypatch.setattr(time, "time_ns", lambda: real_clock() + 5 * 10**9)  # 5 s later
+    first = sync(docs, tmp_path / "i", ModelFreeEncoder())
+    assert reads == ["blank.md"] and first.published  # hashed once more; this scan's time is kept
+    second = sync(docs, tmp_path / "i", ModelFreeEncoder())
+    assert reads == ["blank.md"] and not second.published  # from then on it is trusted

@@ -208,3 +208,31 @@ def test_large_text_file_is_indexed_in_bounded_memory(
     assert last.paragraph == 40_000 and last.line_start == 2 * 40_000 - 1
     assert body[last.start : last.end] == last.text
     assert last.text == "Paragraph 39999 of a long file, about subject 35: words words words."
+
+
+def test_a_read_error_mid_file_keeps_what_was_read_and_says_where_it_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = paragraphs(40)
+    path = write(tmp_path, "doc.md", text.encode())
+    ref = FileRef("doc.md", path, path.stat().st_size, path.stat().st_mtime_ns)
+    real_iter = TextStream.__iter__
+
+    def fail_after_first(self: TextStream):  # type: ignore[no-untyped-def]
+        for n, window in enumerate(real_iter(self)):
+            if n == 1:
+                raise OSError(5, "Input/output error")
+            yield window
+
+    monkeypatch.setattr(TextStream, "__iter__", fail_after_first)
+    fp = fingerprint(ref)
+    enc = RecordingEncoder()
+    reader = FilePassages(fp, enc.count_tokens, enc.max_tokens, window=300)  # type: ignore[arg-type]
+    got = list(reader)
+    assert got and all(text[p.start : p.end] == p.text for p, _ in got)
+    last_line = max(p.line_end for p, _ in got)
+    assert reader.skipped is None
+    assert reader.warning is not None and reader.warning.startswith("read failed after line ")
+    assert int(reader.warning.split()[4].rstrip(":")) >= last_line
+    assert reader.warning.endswith("Input/output error")
+    assert (reader.sha256, reader.size) == (fp.sha256, fp.size)  # the planned identity is kept
