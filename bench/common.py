@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_WORK",
     "SQUAD_K",
     "index_dir",
+    "index_folder",
     "log",
     "mean",
     "one_line",
@@ -78,3 +79,22 @@ def index_dir(work: Path, task: str, model: str) -> Path:
 def mean(values: Any) -> float:
     items = [float(v) for v in values]
     return round(sum(items) / len(items), 4) if items else 0.0
+
+
+def index_folder(
+    docs: Path, folder: Path, model: str, *, full: bool, label: str
+) -> tuple[Any, float, list[Any]]:
+    """Build or sync the index ``folder`` of ``docs`` with docqa: its BuildSummary, the wall
+    seconds it took, and every passage in document order."""
+    from index import IndexConfig, build_index, open_snapshot  # after the sys.path entry above
+
+    started = time.perf_counter()
+    summary = build_index(
+        docs, IndexConfig(index_dir=folder, model=model), full=full, progress=ticker(label)
+    )
+    seconds = time.perf_counter() - started
+    snap = open_snapshot(folder)
+    try:
+        return summary, seconds, snap.all_passages()
+    finally:
+        snap.close()

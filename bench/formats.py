@@ -44,12 +44,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from common import DEFAULT_WORK, SQUAD_K, index_dir, log, mean, sync_folder, ticker
+from common import DEFAULT_WORK, SQUAD_K, index_dir, index_folder, log, mean, sync_folder, ticker
 from ir_metrics import cover, first_rank, reciprocal_rank, squash, unique_in_order
 from writers import WRITERS, Article, squad_articles
 
 import qa
-from index import DEFAULT_MODEL, IndexConfig, Passage, build_index, model_name, open_snapshot
+from index import DEFAULT_MODEL, Passage, model_name
 
 __all__ = [
     "DEFAULT_FORMATS",
@@ -92,19 +92,10 @@ def run_format(
     docs = work / "formats" / fmt / "docs"
     sync_folder(docs, files)
     folder = index_dir(work / "formats", fmt, model)
-    started = time.perf_counter()
-    summary = build_index(
-        docs,
-        IndexConfig(index_dir=folder, model=model),
-        full=full,
-        progress=ticker(f"index {fmt}"),
+    summary, build_seconds, passages = index_folder(
+        docs, folder, model, full=full, label=f"index {fmt}"
     )
-    build_seconds = time.perf_counter() - started
-    snap = open_snapshot(folder)
-    try:
-        passages = sorted(snap.all_passages(), key=lambda p: (p.source, p.start))
-    finally:
-        snap.close()
+    passages = sorted(passages, key=lambda p: (p.source, p.start))
     by_file = {a.stem + "." + fmt: a for a in articles}
     reading = _reading(by_file, passages)
     # The paragraph (block) of every passage, for deduplication: what docqa read, whatever

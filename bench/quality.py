@@ -50,6 +50,7 @@ from common import (
     DEFAULT_WORK,
     SQUAD_K,
     index_dir,
+    index_folder,
     log,
     mean,
     one_line,
@@ -66,7 +67,7 @@ from ir_metrics import (
 )
 
 import qa
-from index import DEFAULT_MODEL, IndexConfig, build_index, model_name, open_snapshot
+from index import DEFAULT_MODEL, model_name
 
 SCIFACT_K = 300
 SCIFACT_DOCS = 100  # documents the ranking must reach for Recall@100
@@ -77,19 +78,9 @@ def build(
 ) -> tuple[dict[str, Any], dict[tuple[str, int], int]]:
     """Index ``docs`` with docqa and describe the result, checking each file's paragraph count.
     Also returns the number of parts of every (source, paragraph)."""
-    started = time.perf_counter()
-    summary = build_index(
-        docs,
-        IndexConfig(index_dir=index_dir, model=model),
-        full=full,
-        progress=ticker(f"index {docs.parent.name}"),
+    summary, seconds, passages = index_folder(
+        docs, index_dir, model, full=full, label=f"index {docs.parent.name}"
     )
-    seconds = time.perf_counter() - started
-    snap = open_snapshot(index_dir)
-    try:
-        passages = snap.all_passages()
-    finally:
-        snap.close()
     parts = {(p.source, p.paragraph): p.parts for p in passages}
     found = {src: 0 for src in expected}
     for src, para in parts:

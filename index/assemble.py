@@ -163,8 +163,7 @@ class _Assembler:
     def _old_vectors(self, ids: list[int]) -> np.ndarray | None:
         if not self.writer.has_vectors:
             return None
-        if self.previous is None or not ids:
-            return np.zeros((len(ids), self.writer.dimension), dtype=np.float32)
+        assert self.previous is not None  # kept files exist only beside an old index
         return self.previous.vectors(ids)
 
     def _report(self, within: int) -> None:

@@ -9,7 +9,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -120,11 +119,13 @@ def _sync(
             if old is not None and nothing_new and not _needs_write(plan, old, scan):
                 return _unchanged(config, report, plan, old, dry_run)
             removed = writer.removed_from(previous.db_path) if previous is not None else 0
-            manifest = _manifest(config, report, scan, loader, old, out.files, plan)
-            manifest = replace(manifest, passages=writer.count, next_id=out.next_id)
             if dry_run:
                 return report(plan, out.files, writer.count, out.embedded, removed, dry_run=True)
-            writer.finish(manifest)
+            writer.finish(
+                _manifest(
+                    config, report, scan, loader, old, plan, out.files, writer.count, out.next_id
+                )
+            )
         publish(config.index_dir, writer.folder)
     finally:
         if previous is not None:
@@ -162,11 +163,7 @@ def _relink(
     files = dict(sorted(plan.kept.items()))
     if dry_run:
         return report(plan, files, old.passages, 0, 0, dry_run=True)
-    manifest = replace(
-        _manifest(config, report, scan, loader, old, files, plan),
-        passages=old.passages,
-        next_id=old.next_id,
-    )
+    manifest = _manifest(config, report, scan, loader, old, plan, files, old.passages, old.next_id)
     folder = new_generation(config.index_dir)
     link_generation(folder, previous.folder, manifest)
     publish(config.index_dir, folder)
@@ -200,8 +197,7 @@ def _writer(
         writer.close()
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    finally:
-        writer.close()
+    writer.close()
 
 
 def _manifest(
@@ -210,8 +206,10 @@ def _manifest(
     scan: _Scan,
     loader: _Loader,
     old: Manifest | None,
-    files: dict[str, FileEntry],
     plan: SyncPlan,
+    files: dict[str, FileEntry],
+    passages: int,
+    next_id: int,
 ) -> Manifest:
     return Manifest(
         format_version=FORMAT_VERSION,
@@ -222,8 +220,8 @@ def _manifest(
         docs_root=scan.root,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - report.started, 3),
-        passages=0,
-        next_id=1,
+        passages=passages,
+        next_id=next_id,
         files=dict(sorted(files.items())),
         skipped=[skip_record(s) for s in plan.skipped],
         docqa_version=__version__,

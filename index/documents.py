@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .chunking import Block
 from .errors import DocsNotFoundError
+from .textstream import invalid_bytes, text_encoding
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,6 @@ FORMATS: dict[str, str] = {
 # Formats read by a module of ``index.formats`` rather than decoded as plain text.
 _EXTRACTED = {"html", "docx", "pdf"}
 _BLOCK = 1 << 20
-# Byte order marks of UTF-16 and UTF-32, whose text is full of NUL bytes.
-_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 _BINARY = "binary file (contains NUL bytes), not text"
 
 
@@ -193,7 +192,7 @@ def fingerprint(ref: FileRef) -> Fingerprint | Skipped:
     sha = digest.hexdigest()
     if not size:
         return Skipped(ref.path, "empty file", size, ref.mtime_ns, sha)
-    if nul and not head.startswith(_WIDE_BOMS):
+    if nul and text_encoding(head)[0] == "utf-8":
         return Skipped(ref.path, _BINARY, size, ref.mtime_ns, sha)
     return Fingerprint(ref, fmt, sha, size)
 
@@ -258,23 +257,17 @@ def decode_text(data: bytes) -> tuple[str, str | None] | None:
     """Decode file bytes the way ``open(path, encoding=...).read()`` would, or None if binary.
 
     UTF-8 (BOM dropped), and UTF-16 or UTF-32 with a BOM, are read; a NUL byte elsewhere marks
-    a binary file. Invalid bytes are replaced and reported in the returned warning. Newlines become ``\\n``, as Python's text mode does, so passage
-    offsets match what a reader sees in ``open(path).read()``.
+    a binary file. Invalid bytes are replaced and reported in the returned warning. Newlines
+    become ``\\n``, as Python's text mode does, so passage offsets match what a reader sees in
+    ``open(path).read()``. (:class:`index.textstream.TextStream` decodes the same way in pieces.)
     """
-    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        encoding, skip = "utf-32", 0
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding, skip = "utf-16", 0
-    elif b"\x00" in data:
+    encoding, skip = text_encoding(data[:4])
+    if encoding == "utf-8" and b"\x00" in data:
         return None
-    else:
-        encoding, skip = "utf-8", 3 if data.startswith(b"\xef\xbb\xbf") else 0
     warning = None
     try:
         text = data[skip:].decode(encoding)
     except UnicodeDecodeError as exc:
         text = data[skip:].decode(encoding, errors="replace")
-        warning = (
-            f"invalid {encoding.upper()} at byte {exc.start + skip}; bad bytes shown as \ufffd"
-        )
+        warning = invalid_bytes(encoding, exc.start + skip)
     return text.replace("\r\n", "\n").replace("\r", "\n"), warning

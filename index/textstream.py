@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .chunking import block_gaps
 
-__all__ = ["TextStream", "Window"]
+__all__ = ["TextStream", "Window", "invalid_bytes", "text_encoding"]
 
 _READ_BYTES = 1 << 20
 # A paragraph break: the end of a line followed by a blank (empty or whitespace-only) line.
@@ -95,7 +95,7 @@ class TextStream:
         read = max(4, min(_READ_BYTES, self.window))  # a window's worth of bytes at a time
         with self.path.open("rb") as f:
             head = f.read(4)  # enough for any byte order mark
-            encoding, skip = _encoding(head)
+            encoding, skip = text_encoding(head)
             decoder = codecs.getincrementaldecoder(encoding)("strict")
             digest.update(head)
             data, base, held = head[skip:], skip, ""
@@ -127,23 +127,25 @@ class TextStream:
             return decoder.decode(data, final)
         except UnicodeDecodeError as exc:
             # Invalid bytes from here on are replaced, as bytes.decode(errors="replace") does.
-            pending = len(state[0])
-            self.warning = (
-                f"invalid {encoding.upper()} at byte {base - pending + exc.start}; "
-                "bad bytes shown as \ufffd"
-            )
+            self.warning = invalid_bytes(encoding, base - len(state[0]) + exc.start)
             decoder.errors = "replace"
             decoder.setstate(state)
             return decoder.decode(data, final)
 
 
-def _encoding(head: bytes) -> tuple[str, int]:
-    """The codec and number of BOM bytes to skip, as ``decode_text`` picks them."""
+def text_encoding(head: bytes) -> tuple[str, int]:
+    """The codec of a text file from its first bytes, and the number of BOM bytes to skip:
+    UTF-32 or UTF-16 with a byte order mark (the codec reads it), else UTF-8."""
     if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         return "utf-32", 0
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16", 0
     return "utf-8", 3 if head.startswith(b"\xef\xbb\xbf") else 0
+
+
+def invalid_bytes(encoding: str, at: int) -> str:
+    """The warning for a file with bytes invalid in ``encoding``, the first at byte ``at``."""
+    return f"invalid {encoding.upper()} at byte {at}; bad bytes shown as \ufffd"
 
 
 def _normalise(text: str) -> tuple[str, str]:

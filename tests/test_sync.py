@@ -67,6 +67,14 @@ def texts_by_source(index_dir: Path) -> dict[str, list[str]]:
     return out
 
 
+def record_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths a sync reads (hashes) from now on, in order."""
+    reads: list[str] = []
+    real = index.sync.fingerprint
+    monkeypatch.setattr(index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref))
+    return reads
+
+
 def touch_later(path: Path) -> None:
     st = path.stat()
     os.utime(path, ns=(st.st_mtime_ns + 10**9, st.st_mtime_ns + 10**9))
@@ -100,9 +108,7 @@ def test_unchanged_files_are_not_read_and_nothing_is_written(
 ) -> None:
     sync(docs, tmp_path / "i")
     before = current_generation(tmp_path / "i")
-    reads: list[str] = []
-    real = index.sync.fingerprint
-    monkeypatch.setattr(index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref))
+    reads = record_reads(monkeypatch)
     s = sync(docs, tmp_path / "i", ModelFreeEncoder())
     assert reads == []
     assert s.embedded == 0 and not s.published
@@ -162,9 +168,7 @@ def test_touched_file_is_read_once_then_trusted(
     new = current_generation(tmp_path / "i")
     # Only the manifest is new: the data files are shared with the previous generation.
     assert (new / "vectors.faiss").stat().st_ino == (old / "vectors.faiss").stat().st_ino
-    reads: list[str] = []
-    real = index.sync.fingerprint
-    monkeypatch.setattr(index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref))
+    reads = record_reads(monkeypatch)
     past = 1_700_000_000_000_000_000
     os.utime(docs / "a.md", ns=(past, past))  # any stat change is read again
     sync(docs, tmp_path / "i", ModelFreeEncoder())
@@ -261,11 +265,8 @@ def test_files_read_again_near_the_last_scan_are_trusted_after_one_more_sync(
     docs.mkdir()
     (docs / "fresh.txt").write_text("Written just before the first sync.\n", encoding="utf-8")
     sync(docs, tmp_path / "i")  # the file's mtime is within the racy window of this scan
-    reads: list[str] = []
-    real_read, real_clock = index.sync.fingerprint, time.time_ns
-    monkeypatch.setattr(
-        index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real_read(ref)
-    )
+    reads = record_reads(monkeypatch)
+    real_clock = time.time_ns
     monkeypatch.setattr(time, "time_ns", lambda: real_clock() + 5 * 10**9)  # 5 s later
     first = sync(docs, tmp_path / "i", ModelFreeEncoder())
     assert reads == ["fresh.txt"] and first.published  # read once more; this scan's time is kept
@@ -305,9 +306,7 @@ def test_file_skipped_for_its_content_is_skipped_again_unread_until_it_changes(
     first = sync(docs, tmp_path / "i")
     reason = "no paragraphs (only headings or markup)"
     assert {"path": "headings.md", "reason": reason} in first.files_skipped
-    reads: list[str] = []
-    real = index.sync.fingerprint
-    monkeypatch.setattr(index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref))
+    reads = record_reads(monkeypatch)
     again = sync(docs, tmp_path / "i", ModelFreeEncoder())
     assert reads == [] and not again.published  # not read, no model, nothing written
     assert {"path": "headings.md", "reason": reason} in again.files_skipped
@@ -323,9 +322,7 @@ def test_new_chunker_version_recuts_every_file_but_embeds_only_changed_passages(
     monkeypatch.setattr(index.builder, "CHUNKER_VERSION", index.builder.CHUNKER_VERSION - 1)
     first = sync(docs, tmp_path / "i")
     monkeypatch.undo()
-    reads: list[str] = []
-    real = index.sync.fingerprint
-    monkeypatch.setattr(index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref))
+    reads = record_reads(monkeypatch)
     encoder = RecordingEncoder()
     again = sync(docs, tmp_path / "i", encoder)
     assert sorted(reads) == ["a.md", "big.txt", "sub/b.txt"]  # every file cut again
@@ -368,11 +365,8 @@ def test_skipped_file_read_again_near_the_last_scan_is_trusted_after_one_more_sy
     past = 1_600_000_000_000_000_000
     os.utime(docs / "good.txt", ns=(past, past))
     sync(docs, tmp_path / "i")
-    reads: list[str] = []
-    real_read, real_clock = index.sync.fingerprint, time.time_ns
-    monkeypatch.setattr(
-        index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real_read(ref)
-    )
+    reads = record_reads(monkeypatch)
+    real_clock = time.time_ns
     monkeypatch.setattr(time, "time_ns", lambda: real_clock() + 5 * 10**9)  # 5 s later
     first = sync(docs, tmp_path / "i", ModelFreeEncoder())
     assert reads == ["blank.md"] and first.published  # hashed once more; this scan's time is kept
