@@ -94,7 +94,9 @@ def _sync(
     """One sync under the write lock; starts over with ``full=True`` when the old index
     turns out not to be reusable after all."""
     old = None if full else _reusable_manifest(config.index_dir, loader.name)
-    recut = old is not None and old.chunker_version != CHUNKER_VERSION
+    recut = old is not None and (
+        old.chunker_version != CHUNKER_VERSION or old.format_version != FORMAT_VERSION
+    )
     if recut:
         log.warning(
             "docqa cuts files into passages differently since this index was built: reading "

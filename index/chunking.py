@@ -18,7 +18,7 @@ from .splitting import trim_span
 __all__ = ["CHUNKER_VERSION", "Block", "Headings", "block_gaps", "split_blocks", "split_window"]
 
 # Bump when the passages produced for the same text change, so old indexes are rebuilt.
-CHUNKER_VERSION = 3  # 3: PDF paragraphs rejoined across pages, split parts cite their start page
+CHUNKER_VERSION = 4  # 4: markup-only blocks dropped, short blocks joined, document title as context
 
 _COMMENTS = re.compile(r"<!--.*?-->", re.S)
 _YAML_KEY = re.compile(r"""^["']?[\w][\w .-]*["']?:(\s|$)""")

@@ -13,7 +13,9 @@ from .errors import IndexCorruptError
 __all__ = ["FORMAT_VERSION", "FileEntry", "Manifest", "read_manifest", "write_manifest"]
 
 # Bump on any change to the on-disk layout; readers refuse formats they do not know.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: passages.paragraph_end, the lexical (FTS5) table beside the passages
+# Formats still read, so that a sync reuses their vectors (it then writes the current format).
+READABLE_FORMATS = (2, FORMAT_VERSION)
 MANIFEST_NAME = "manifest.json"
 
 
@@ -80,7 +82,7 @@ def read_manifest(folder: Path) -> Manifest:
             f"malformed manifest {str(path)!r}; rebuild with docqa index --full"
         )
     version = data.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_FORMATS:
         raise IndexCorruptError(
             f"index format {version} at {str(folder)!r} is not format {FORMAT_VERSION} that this docqa reads; "
             "rebuild it with docqa index --full"

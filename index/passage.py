@@ -17,7 +17,8 @@ class Passage:
     does (1-based, headings not counted); ``part``/``parts`` number the pieces of a paragraph
     that was too long for the model (both 1 when it fits whole). ``content_hash`` is the
     SHA-256 of exactly what was embedded (heading path, ``context`` and text), so identical
-    content is embedded once.
+    content is embedded once. A passage that joins several short paragraphs of one section
+    (a lead-in, its list, its code block) covers ``paragraph`` to ``paragraph_end``.
     """
 
     id: int
@@ -37,6 +38,12 @@ class Passage:
     page_end: int | None = None
     page_label: str | None = None
     context: str = ""  # embedded before the text besides the heading path (a table's header row...)
+    paragraph_end: int = 0  # last paragraph of a passage joining several short ones; else 0
+
+    @property
+    def last_paragraph(self) -> int:
+        """The last paragraph the passage covers (``paragraph`` unless it joins several)."""
+        return max(self.paragraph, self.paragraph_end)
 
     @property
     def citation(self) -> str:
@@ -46,6 +53,7 @@ class Passage:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields, ``heading_path`` both as a list and joined, plus ``citation``."""
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["paragraph_end"] = self.last_paragraph
         data["heading_path"] = list(self.heading_path)
         data["heading"] = " > ".join(self.heading_path)
         data["citation"] = self.citation
@@ -63,7 +71,12 @@ def format_citation(p: Passage) -> str:
     (``pp. 4–5`` across a page break; the printed label too where it differs) for PDFs, and
     ``page.html ¶3 · Heading`` where lines of the extracted text would mean nothing.
     """
-    para = f"¶{p.paragraph}" if p.parts == 1 else f"¶{p.paragraph} (part {p.part}/{p.parts})"
+    if p.last_paragraph > p.paragraph:
+        para = f"¶{p.paragraph}–{p.last_paragraph}"
+    elif p.parts == 1:
+        para = f"¶{p.paragraph}"
+    else:
+        para = f"¶{p.paragraph} (part {p.part}/{p.parts})"
     if p.page is not None:
         end = p.page_end if p.page_end is not None else p.page
         pages = f"p. {p.page}" if end == p.page else f"pp. {p.page}–{end}"

@@ -90,6 +90,7 @@ class FilePassages:
                     replace(
                         passage,
                         paragraph=passage.paragraph + paragraphs,
+                        paragraph_end=passage.paragraph_end and passage.paragraph_end + paragraphs,
                         start=passage.start + window.start,
                         end=passage.end + window.start,
                         line_start=passage.line_start + window.line,

@@ -41,7 +41,8 @@ __all__ = [
     "write_generation",
 ]
 
-_SELECT = "SELECT " + ", ".join(f'"{c}"' for c in COLUMNS) + " FROM passages"
+# Columns that an older format's table lacks, and what they read as there.
+_DEFAULTS = {"paragraph_end": "paragraph"}
 # Rows fetched at a time when a sync walks a whole generation.
 _FETCH = 2048
 
@@ -89,6 +90,7 @@ class IndexSnapshot:
             uri = sqlite_uri(folder / PASSAGES_DB, "ro")
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             count = self._db.execute("SELECT count(*) FROM passages").fetchone()[0]
+            self._select = _select(self._db)
         except (RuntimeError, sqlite3.Error) as exc:
             self._close_quietly()
             raise IndexCorruptError(
@@ -140,19 +142,19 @@ class IndexSnapshot:
             return {}
         marks = ", ".join("?" * len(wanted))
         with self._lock:
-            rows = self._db.execute(f"{_SELECT} WHERE id IN ({marks})", wanted).fetchall()
+            rows = self._db.execute(f"{self._select} WHERE id IN ({marks})", wanted).fetchall()
         return {row[0]: _passage(row) for row in rows}
 
     def all_passages(self) -> list[Passage]:
         """Every passage, in document order."""
         with self._lock:
-            rows = self._db.execute(f"{_SELECT} ORDER BY source, paragraph, part").fetchall()
+            rows = self._db.execute(f"{self._select} ORDER BY source, paragraph, part").fetchall()
         return [_passage(r) for r in rows]
 
     def by_source(self) -> Iterator[tuple[str, list[Passage]]]:
         """Every file's passages, file by file in path order, read a batch of rows at a time."""
         with self._lock:
-            cursor = self._db.execute(f"{_SELECT} ORDER BY source, paragraph, part")
+            cursor = self._db.execute(f"{self._select} ORDER BY source, paragraph, part")
         rows = self._fetched(cursor)
         for source, group in groupby((_passage(r) for r in rows), key=lambda p: p.source):
             yield source, list(group)
@@ -161,7 +163,7 @@ class IndexSnapshot:
         """The passages of one file, in order."""
         with self._lock:
             rows = self._db.execute(
-                f"{_SELECT} WHERE source = ? ORDER BY paragraph, part", (source,)
+                f"{self._select} WHERE source = ? ORDER BY paragraph, part", (source,)
             ).fetchall()
         return [_passage(r) for r in rows]
 
@@ -202,9 +204,18 @@ class IndexSnapshot:
             self._db.close()
 
 
+def _select(db: sqlite3.Connection) -> str:
+    """The SELECT of every passage column; a column an older generation lacks gets its default."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(passages)")}
+    cols = [f'"{c}"' if c in have else f'{_DEFAULTS[c]} AS "{c}"' for c in COLUMNS]
+    return "SELECT " + ", ".join(cols) + " FROM passages"
+
+
 def _passage(row: tuple[object, ...]) -> Passage:
     values = dict(zip(COLUMNS, row, strict=True))
     values["heading_path"] = tuple(json.loads(str(values["heading_path"])))
+    if values["paragraph_end"] == values["paragraph"]:
+        values["paragraph_end"] = 0  # as the passage was made: one paragraph
     return Passage(**values)  # type: ignore[arg-type]
 
 

@@ -51,14 +51,15 @@ CREATE TABLE passages (
     heading_path TEXT NOT NULL,
     kind TEXT NOT NULL,
     text TEXT NOT NULL,
-    content_hash TEXT NOT NULL
+    content_hash TEXT NOT NULL,
+    paragraph_end INTEGER NOT NULL
 );
 CREATE INDEX passages_source ON passages (source, paragraph, part);
 CREATE INDEX passages_hash ON passages (content_hash);
 """
 COLUMNS = (
     "id source paragraph part parts start end line_start line_end page page_end page_label "
-    "context heading_path kind text content_hash"
+    "context heading_path kind text content_hash paragraph_end"
 ).split()
 _INSERT = f"INSERT INTO passages VALUES ({', '.join('?' * len(COLUMNS))})"
 # Rows and vectors are handed to SQLite and FAISS this many at a time.
@@ -209,4 +210,5 @@ def data_sizes(folder: Path) -> dict[str, int]:
 def _row(p: Passage) -> tuple[object, ...]:
     values = {name: getattr(p, name) for name in COLUMNS}
     values["heading_path"] = json.dumps(list(p.heading_path), ensure_ascii=False)
+    values["paragraph_end"] = p.last_paragraph
     return tuple(values[c] for c in COLUMNS)
