@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_WORK",
+    "REPO",
     "SQUAD_K",
     "index_dir",
     "index_folder",

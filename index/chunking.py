@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from .markup import Unwrapped, unwrap
 from .splitting import trim_span
 
 __all__ = ["CHUNKER_VERSION", "Block", "Headings", "block_gaps", "split_blocks", "split_window"]
@@ -57,7 +58,12 @@ def split_window(
     for only in the ``first`` window."""
     lines = text.split("\n")
     offsets = _line_offsets(lines)
-    roles = _markdown_roles(lines, first) if fmt == "markdown" else [None] * len(lines)
+    if fmt == "markdown":
+        unwrapped = unwrap(lines)
+        roles = _markdown_roles(unwrapped, first)
+        contexts = unwrapped.context
+    else:
+        roles, contexts = [None] * len(lines), [()] * len(lines)
 
     blocks: list[Block] = []
     headings: list[tuple[int, str]] = list(open_headings)
@@ -68,7 +74,8 @@ def split_window(
         if run_start is not None:
             block = trim_span(text, offsets[run_start], offsets[stop - 1] + len(lines[stop - 1]))
             if block is not None:
-                blocks.append(Block(*block, kind, tuple(t for _, t in headings)))
+                path = tuple(t for _, t in headings)
+                blocks.append(Block(*block, kind, path, " > ".join(contexts[run_start])))
         run_start = None
 
     i = 0
@@ -90,6 +97,9 @@ def split_window(
             continue
         if role == "skip" or not lines[i].strip():
             flush(i)
+        elif run_start is not None and contexts[i] != contexts[run_start]:
+            flush(i)
+            run_start = i
         elif run_start is None:
             run_start = i
         i += 1
@@ -133,14 +143,23 @@ class _Heading:
 _Role = _Atomic | _Heading | str | None
 
 
-def _markdown_roles(lines: list[str], first: bool) -> list[_Role]:
-    """Per line: the start of a heading or atomic block, ``"skip"``, or None for prose."""
-    roles: list[_Role] = [None] * len(lines)
+def _markdown_roles(unwrapped: Unwrapped, first: bool) -> list[_Role]:
+    """Per line: the start of a heading or atomic block, ``"skip"``, or None for prose. Lines
+    that no block holds (link reference definitions) and markup-only lines are skipped."""
+    lines = unwrapped.lines
+    roles: list[_Role] = ["skip" if markup else None for markup in unwrapped.markup]
     front = _front_matter_end(lines) if first else 0
     for n in range(front):
         roles[n] = "skip"
     source = "\n".join([""] * front + lines[front:])
     tokens = MarkdownIt("commonmark").enable("table").parse(source)
+    held = [False] * len(lines)
+    for tok in tokens:
+        if tok.level == 0 and tok.map is not None:
+            held[tok.map[0] : tok.map[1]] = [True] * (tok.map[1] - tok.map[0])
+    for n, line in enumerate(lines):
+        if not held[n] and line.strip():
+            roles[n] = "skip"
     for pos, tok in enumerate(tokens):
         if tok.map is None:
             continue

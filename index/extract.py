@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .chunking import Block, split_blocks
 from .documents import Document
+from .joining import MIN_TOKENS, join_short
 from .passage import Passage
 from .splitting import sentence_spans, split_to_fit
 
-__all__ = ["document_passages", "embed_input"]
+__all__ = ["cut_passages", "document_passages", "document_title", "embed_input"]
 
 # A heading path longer than this share of the model's window is left out of the embedded text.
 _MAX_HEADING_SHARE = 0.5
@@ -19,50 +21,111 @@ _MAX_HEADING_SHARE = 0.5
 _MAX_LEAD_SHARE = 0.25
 
 
-def embed_input(heading_path: tuple[str, ...], text: str, context: str = "") -> str:
-    """What the model sees for a passage: its heading path (prose only), the block's context
-    (a table's header row), then its text."""
+def embed_input(
+    heading_path: tuple[str, ...], text: str, context: str = "", title: str = ""
+) -> str:
+    """What the model sees for a passage: the document's title and its heading path (prose
+    only), the block's context (a table's header row, an admonition's title), then its text."""
+    if title and (not heading_path or heading_path[0].casefold() != title.casefold()):
+        heading_path = (title, *heading_path)
     return "\n\n".join(filter(None, (" > ".join(heading_path), context, text)))
+
+
+def document_title(path: str, title: str | None = None) -> str:
+    """A document's title for its passages' context: its own (HTML ``<title>``, PDF or DOCX
+    metadata), else its file name as words (``concepts/json_schema.md`` -> ``Json schema``;
+    ``index.md`` and ``README.md`` take their folder's name; a name of digits only gives none)."""
+    if title and title.strip():
+        return " ".join(title.split())
+    parts = path.replace("\\", "/").split("/")
+    stem = parts[-1].rsplit(".", 1)[0] if "." in parts[-1] else parts[-1]
+    if stem.casefold() in ("index", "readme") and len(parts) > 1:
+        stem = parts[-2]
+    words = re.sub(r"^(?:\d+[\s._-]+)+", "", stem)  # 01_intro, 2024-05-01-standup
+    words = " ".join(re.sub(r"[_\-.]+", " ", words).split())
+    if not re.search(r"[^\W\d_]", words) or words.casefold() in ("index", "readme"):
+        return ""
+    return words[0].upper() + words[1:]
 
 
 def document_passages(
     doc: Document, count_tokens: Callable[[str], int], max_tokens: int
 ) -> list[tuple[Passage, str]]:
+    """All passages of a document, in order, each with the exact text to embed (see
+    :func:`cut_passages`)."""
+    return cut_passages(doc, count_tokens, max_tokens)[0]
+
+
+def cut_passages(
+    doc: Document, count_tokens: Callable[[str], int], max_tokens: int, *, hold_last: bool = False
+) -> tuple[list[tuple[Passage, str]], int]:
     """All passages of a document, in order, each with the exact text to embed, which fits
     ``max_tokens`` of the model. Passages get ``id=0``; the index assigns ids when storing them.
 
     Paragraphs are numbered as a reader counts them: through the document, or, in a paged
-    document (PDF), from 1 on each page, counting the paragraphs that start on it. Every part of
-    a paragraph is cited from the page where the paragraph starts (where its number was counted)
+    document (PDF), from 1 on each page, counting the paragraphs that start on it. Blocks too
+    short to stand alone are joined with their neighbours in the same section (and page) into
+    one passage citing ``¶first–last`` (see :mod:`index.joining`). Every part of a long
+    paragraph is cited from the page where the paragraph starts (where its number was counted)
     to the page of the part's last character: a part printed on page 5 of a paragraph that starts
     on page 4 as its 7th reads ``pp. 4–5 ¶7``, and a reader finds it by counting on page 4.
+
+    With ``hold_last`` the last group of blocks, which the text that follows ``doc`` (the next
+    window of a streamed file) might join, is not cut; the second value is its block count.
     """
     text = doc.text
     line_starts = _line_starts(text)
     blocks = doc.blocks if doc.blocks is not None else split_blocks(text, doc.format)
-    out: list[tuple[Passage, str]] = []
+    title = document_title(doc.path, doc.title)
+    if count_tokens(title) > max_tokens * _MAX_HEADING_SHARE / 2:
+        title = ""  # a "title" that long is not one
+    numbers: dict[int, int] = {}
     number, page_of_number = 0, 0
     for block in blocks:
         page, _ = _pages(doc, block.start, block.end)
         if page is not None and page != page_of_number:
             number, page_of_number = 0, page
         number += 1
-        parts = _block_parts(text, block, count_tokens, max_tokens)
+        numbers[block.start] = number
+
+    def fits(group: Sequence[Block]) -> bool:
+        first, last = group[0], group[-1]
+        embedded = embed_input(_heading(first), text[first.start : last.end], first.context, title)
+        return count_tokens(embedded) <= max_tokens
+
+    def together(a: Block, b: Block) -> bool:
+        return _pages(doc, a.start, a.end)[0] == _pages(doc, b.start, b.end)[0]
+
+    out: list[tuple[Passage, str]] = []
+    short = min(MIN_TOKENS, max_tokens // 4)
+    groups = join_short(text, blocks, fits, count_tokens, min_tokens=short, together=together)
+    held = len(groups.pop()) if hold_last and groups else 0
+    for group in groups:
+        first, last = group[0], group[-1]
+        if len(group) == 1:
+            parts = _block_parts(text, first, count_tokens, max_tokens, title)
+        else:
+            span = text[first.start : last.end]
+            embedded = embed_input(_heading(first), span, first.context, title)
+            parts = [(first.start, last.end, first.context, embedded)]
+        page, _ = _pages(doc, first.start, first.end)
+        kind = first.kind if all(b.kind == first.kind for b in group) else "text"
         for part, (start, end, context, embedded) in enumerate(parts, start=1):
             # Not the part's own first page: the paragraph number belongs to the start page.
             _, page_end = _pages(doc, start, end)
             passage = Passage(
                 id=0,
                 source=doc.path,
-                paragraph=number,
+                paragraph=numbers[first.start],
+                paragraph_end=numbers[last.start] if len(group) > 1 else 0,
                 part=part,
                 parts=len(parts),
                 start=start,
                 end=end,
                 line_start=_line_of(line_starts, start),
                 line_end=_line_of(line_starts, end - 1),
-                heading_path=block.heading_path,
-                kind=block.kind,
+                heading_path=first.heading_path,
+                kind=kind,
                 text=text[start:end],
                 content_hash=hashlib.sha256(embedded.encode()).hexdigest(),
                 page=page,
@@ -71,23 +134,27 @@ def document_passages(
                 context=context,
             )
             out.append((passage, embedded))
-    return out
+    return out, held
+
+
+def _heading(block: Block) -> tuple[str, ...]:
+    """Headings give prose its subject; a code block speaks for itself, and with the heading
+    in front a one-line command would outrank the paragraph that explains it."""
+    return block.heading_path if block.kind != "code" else ()
 
 
 def _block_parts(
-    text: str, block: Block, count_tokens: Callable[[str], int], max_tokens: int
+    text: str, block: Block, count_tokens: Callable[[str], int], max_tokens: int, title: str
 ) -> list[tuple[int, int, str, str]]:
     """A block as ``(start, end, context, text to embed)`` parts that each fit the model."""
     short = max_tokens * _MAX_HEADING_SHARE
-    # Headings give prose its subject; a code block speaks for itself, and with the heading
-    # in front a one-line command would outrank the paragraph that explains it.
-    heading = block.heading_path if block.kind != "code" else ()
+    heading = _heading(block)
     if heading and count_tokens(" > ".join(heading)) > short:
         heading = ()
     context = block.context if count_tokens(block.context) <= short else ""
     # A table that opens with its header row does not need it again in front.
     first_context = "" if text[block.start : block.end].startswith(context) else context
-    whole = embed_input(heading, text[block.start : block.end], first_context)
+    whole = embed_input(heading, text[block.start : block.end], first_context, title)
     if count_tokens(whole) <= max_tokens:
         return [(block.start, block.end, first_context, whole)]
     by_lines = block.kind in ("code", "table")
@@ -95,12 +162,12 @@ def _block_parts(
     later = "\n\n".join(filter(None, (context, lead)))  # given to parts 2, 3, ...
 
     def fits(candidate: str) -> bool:
-        return count_tokens(embed_input(heading, candidate, later)) <= max_tokens
+        return count_tokens(embed_input(heading, candidate, later, title)) <= max_tokens
 
     spans = split_to_fit(text, block.start, block.end, fits, code=by_lines)
     contexts = [first_context] + [later] * (len(spans) - 1)
     return [
-        (a, b, ctx, embed_input(heading, text[a:b], ctx))
+        (a, b, ctx, embed_input(heading, text[a:b], ctx, title))
         for (a, b), ctx in zip(spans, contexts, strict=True)
     ]
 

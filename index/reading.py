@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from .chunking import Headings, split_window
+from .chunking import Block, Headings, split_window
 from .documents import Document, Fingerprint, Skipped, read_document
-from .extract import document_passages
+from .extract import cut_passages, document_passages, document_title
 from .passage import Passage
 from .textstream import TextStream
 
@@ -25,7 +25,7 @@ WINDOW = 1 << 20
 class FilePassages:
     """Iterate ``(passage, text to embed)`` for one file, once. Afterwards ``skipped`` says why
     the file could not be read (nothing was yielded then); otherwise ``sha256``, ``size``,
-    ``warning`` and ``title`` describe what was read, which may differ from the fingerprint
+    ``warning`` and ``title`` (the title its passages were embedded with) describe what was read, which may differ from the fingerprint
     when the file changed in between."""
 
     def __init__(
@@ -55,7 +55,7 @@ class FilePassages:
             doc.sha256,
             doc.size,
             doc.warning,
-            doc.title,
+            document_title(self.fp.path, doc.title),
         )
         yield from document_passages(doc, self._count, self._max)
 
@@ -63,7 +63,8 @@ class FilePassages:
         fp = self.fp
         stream = TextStream(fp.ref.abspath, fp.format, window=self._window)
         headings: Headings = ()
-        paragraphs, lines, blank = 0, 0, True
+        lines, blank = 0, True
+        carry = _Carry()
         windows = iter(stream)
         while True:
             try:
@@ -71,34 +72,73 @@ class FilePassages:
             except StopIteration:
                 break
             except OSError as exc:
-                if paragraphs == 0:
+                if carry.paragraphs == 0 and not carry.blocks:
                     self.skipped = Skipped(fp.path, f"cannot read: {exc.strerror or exc}")
                     return
-                # Passages already handed out stay valid; the rest of the file is missing. The
+                # Passages already read stay valid; the rest of the file is missing. The
                 # entry keeps the planned hash and size: the next sync reads the file again
                 # only if it changes, and the warning says what is missing.
+                yield from carry.cut(fp, self._count, self._max, final=True)
                 self.warning = f"read failed after line {lines}: {exc.strerror or exc}"
                 return
             lines = window.line + window.text.count("\n")
             blank = blank and not window.text.strip()
             blocks, headings = split_window(window.text, fp.format, headings, first=window.first)
-            if not blocks:
-                continue
-            part = Document(fp.path, fp.format, window.text, "", 0, fp.ref.mtime_ns, blocks=blocks)
-            for passage, embedded in document_passages(part, self._count, self._max):
-                yield (
-                    replace(
-                        passage,
-                        paragraph=passage.paragraph + paragraphs,
-                        paragraph_end=passage.paragraph_end and passage.paragraph_end + paragraphs,
-                        start=passage.start + window.start,
-                        end=passage.end + window.start,
-                        line_start=passage.line_start + window.line,
-                        line_end=passage.line_end + window.line,
-                    ),
-                    embedded,
-                )
-            paragraphs += len(blocks)
+            carry.add(window.text, window.start, window.line, blocks)
+            yield from carry.cut(fp, self._count, self._max, final=False)
+        yield from carry.cut(fp, self._count, self._max, final=True)
         if blank:
             self.skipped = Skipped(fp.path, "no text (only whitespace)")
         self.sha256, self.size, self.warning = stream.sha256, stream.size, stream.warning
+        self.title = document_title(fp.path)
+
+
+class _Carry:
+    """The text read but not yet cut: the last blocks of a window, which the next window's
+    first blocks may join (see :mod:`index.joining`), so that a streamed file is cut exactly
+    as it would be whole."""
+
+    def __init__(self) -> None:
+        self.text, self.start, self.line = "", 0, 0  # file offset and lines before ``text``
+        self.blocks: list[Block] = []
+        self.paragraphs = 0  # paragraphs already cut
+
+    def add(self, text: str, start: int, line: int, blocks: list[Block]) -> None:
+        if not self.text:
+            self.start, self.line = start, line
+        shift = start - self.start
+        self.text += text
+        self.blocks += [replace(b, start=b.start + shift, end=b.end + shift) for b in blocks]
+
+    def cut(
+        self, fp: Fingerprint, count: Callable[[str], int], max_tokens: int, *, final: bool
+    ) -> Iterator[tuple[Passage, str]]:
+        if not self.blocks:
+            self.text = ""
+            return
+        doc = Document(fp.path, fp.format, self.text, "", 0, fp.ref.mtime_ns, blocks=self.blocks)
+        pairs, held = cut_passages(doc, count, max_tokens, hold_last=not final)
+        for passage, embedded in pairs:
+            yield (
+                replace(
+                    passage,
+                    paragraph=passage.paragraph + self.paragraphs,
+                    paragraph_end=passage.paragraph_end and passage.paragraph_end + self.paragraphs,
+                    start=passage.start + self.start,
+                    end=passage.end + self.start,
+                    line_start=passage.line_start + self.line,
+                    line_end=passage.line_end + self.line,
+                ),
+                embedded,
+            )
+        self.paragraphs += len(self.blocks) - held
+        if not held:
+            self.text, self.blocks = "", []
+            return
+        keep = self.blocks[-held].start
+        self.line += self.text.count("\n", 0, keep)
+        self.start += keep
+        self.text = self.text[keep:]
+        self.blocks = [
+            replace(b, start=b.start - keep, end=b.end - keep) for b in self.blocks[-held:]
+        ]

@@ -101,16 +101,20 @@ def _internal_problems(snap: IndexSnapshot) -> list[str]:
     for path in sorted(per_file.keys() - m.files.keys()):
         problems.append(f"{path}: has passages but is not in the manifest")
     for p in passages:
-        if p.content_hash not in _possible_hashes(p.heading_path, p.text, p.context):
+        entry = m.files.get(p.source)
+        title = entry.title or "" if entry is not None else ""
+        if p.content_hash not in _possible_hashes(p.heading_path, p.text, p.context, title):
             problems.append(f"{p.citation}: content hash does not match its text")
     return problems
 
 
-def _possible_hashes(heading: tuple[str, ...], text: str, context: str) -> set[str]:
-    """The text is embedded with its context and heading path, or without the heading (code,
-    or a heading too long)."""
+def _possible_hashes(heading: tuple[str, ...], text: str, context: str, title: str) -> set[str]:
+    """The text is embedded with its context, title and heading path, or without the heading
+    (code, or a heading too long) or the title (too long)."""
     return {
-        hashlib.sha256(embed_input(h, text, context).encode()).hexdigest() for h in (heading, ())
+        hashlib.sha256(embed_input(h, text, context, t).encode()).hexdigest()
+        for h in (heading, ())
+        for t in {title, ""}
     }
 
 
