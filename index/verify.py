@@ -101,8 +101,8 @@ def _internal_problems(snap: IndexSnapshot) -> list[str]:
     for path in sorted(per_file.keys() - m.files.keys()):
         problems.append(f"{path}: has passages but is not in the manifest")
     for p in passages:
-        entry = m.files.get(p.source)
-        title = entry.title or "" if entry is not None else ""
+        indexed = m.files.get(p.source)
+        title = (indexed.title or "") if indexed is not None else ""
         if p.content_hash not in _possible_hashes(p.heading_path, p.text, p.context, title):
             problems.append(f"{p.citation}: content hash does not match its text")
     return problems
