@@ -37,13 +37,27 @@ docqa ask "question" --index idx
 Ask a question with docqa ask and read the cited passages.
 """
 
-NOTES = """\
-Bananas are yellow fruit rich in potassium.
-
-The capital of France is Paris, a city on the Seine.
-
-Photosynthesis turns sunlight, water and carbon dioxide into sugar.
-"""
+# Three facts, one paragraph a line, each long enough (>= 64 words, a quarter of the hashing
+# encoder's 256 tokens) to stand alone as its own passage rather than be joined with the others.
+NOTES = (
+    "Bananas are yellow fruit rich in potassium, a mineral the body needs to keep the heart "
+    "beating steadily and the muscles working. A medium banana holds about four hundred "
+    "milligrams of it, roughly a tenth of what an adult needs each day, along with fibre and "
+    "vitamin B6. Bananas ripen after they are picked: the starch in their flesh turns to sugar, "
+    "which is why a green banana tastes chalky and a spotted one tastes sweet.\n"
+    "\n"
+    "The capital of France is Paris, a city on the Seine. About two million people live in the "
+    "city itself and more than ten million in the region around it, which makes it by far the "
+    "largest city in the country. Paris has been the capital since the Middle Ages; the "
+    "government, the parliament and the great national museums are there, from the Louvre on "
+    "the right bank of the river to the Musee d'Orsay on the left.\n"
+    "\n"
+    "Photosynthesis turns sunlight, water and carbon dioxide into sugar. Green plants, algae and "
+    "some bacteria do it in their chloroplasts, where the pigment chlorophyll absorbs red and "
+    "blue light and reflects green, which is why leaves look green to us. The energy of the "
+    "light splits water into hydrogen and oxygen; the oxygen goes into the air, and the "
+    "hydrogen builds sugar from carbon dioxide taken in through small pores in the leaves.\n"
+)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,6 +11,31 @@ import numpy as np
 
 from index import HashingEncoder, IndexConfig, build_index
 from index.builder import BuildSummary
+
+# Sentences that pad a fixture paragraph to a realistic length (see ``paragraph``).
+_FILLER = (
+    "It says a little more about the same subject, in plain words.",
+    "A reader who finds it alone still knows what it is about.",
+    "Nothing in it depends on the paragraphs around it.",
+)
+
+
+def words(text: str) -> int:
+    """``text``'s length in the test encoders' tokens (``\\w+`` words)."""
+    return len(re.findall(r"\w+", text))
+
+
+def paragraph(sentence: str, min_words: int = 16) -> str:
+    """``sentence`` followed by plain sentences until it has at least ``min_words`` words.
+
+    The chunker joins a paragraph shorter than a quarter of the encoder's ``max_tokens`` with its
+    neighbours; a fixture paragraph meant to be a passage of its own needs 16 words for
+    RecordingEncoder (max_tokens=64) and 64 for the default HashingEncoder (256)."""
+    out, n = [sentence], 0
+    while words(" ".join(out)) < min_words:
+        out.append(_FILLER[n % len(_FILLER)])
+        n += 1
+    return " ".join(out)
 
 
 class RecordingEncoder:

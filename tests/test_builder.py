@@ -10,29 +10,42 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import FailingEncoder, RecordingEncoder, build, rewrite, write_files
+from helpers import FailingEncoder, RecordingEncoder, build, paragraph, rewrite, write_files
 
 import index.builder
 import index.writer
 from index import IndexConfig, build_index
 from index.chunking import CHUNKER_VERSION
 from index.errors import DocsNotFoundError, IndexCorruptError
+from index.extract import document_title, embed_input
 from index.manifest import FORMAT_VERSION
 from index.passage import Passage
 from index.store import IndexSnapshot, open_snapshot
 
-GUIDE = """\
-# Guide
-
-Install docqa with pip.
-
-## Usage
-
-Run docqa index on a folder.
-
-Ask with docqa ask.
-"""
-NOTES = "Bananas are yellow.\n\nParis is the capital of France.\n"
+# Every paragraph has at least 16 words, a quarter of RecordingEncoder's max_tokens, so each is
+# a passage of its own: shorter ones would be joined with their neighbours in the same section.
+INSTALL = (
+    "Install docqa with pip into a virtual environment; it needs Python 3.11 or later and "
+    "downloads no model when it is installed."
+)
+RUN = (
+    "Run docqa index on a folder. It reads every Markdown, text, HTML, PDF and Word file in it "
+    "and embeds their paragraphs."
+)
+ASK = (
+    "Ask with docqa ask. The answer lists the passages that match best, each with its file, "
+    "paragraph and line."
+)
+BANANAS = (
+    "Bananas are yellow. They are rich in potassium and ripen after picking, as the starch in "
+    "the fruit turns to sugar."
+)
+PARIS = (
+    "Paris is the capital of France. It lies on the Seine and has been the seat of the national "
+    "government since the Middle Ages."
+)
+GUIDE = f"# Guide\n\n{INSTALL}\n\n## Usage\n\n{RUN}\n\n{ASK}\n"
+NOTES = f"{BANANAS}\n\n{PARIS}\n"
 FILES: dict[str, str | bytes] = {
     "guide.md": GUIDE,
     "sub/notes.txt": NOTES,
@@ -70,13 +83,7 @@ def snapshot_of(index_dir: Path) -> tuple[str, list[Passage], np.ndarray]:
         snap.close()
 
 
-EXPECTED_TEXTS = [
-    "Install docqa with pip.",
-    "Run docqa index on a folder.",
-    "Ask with docqa ask.",
-    "Bananas are yellow.",
-    "Paris is the capital of France.",
-]
+EXPECTED_TEXTS = [INSTALL, RUN, ASK, BANANAS, PARIS]
 
 
 def test_first_build_embeds_every_paragraph_once(docs: Path, index_dir: Path) -> None:
@@ -90,11 +97,13 @@ def test_first_build_embeds_every_paragraph_once(docs: Path, index_dir: Path) ->
     assert summary.generation == "000001"
     assert sorted(encoder.embedded) == sorted(
         [
-            "Guide\n\nInstall docqa with pip.",
-            "Guide > Usage\n\nRun docqa index on a folder.",
-            "Guide > Usage\n\nAsk with docqa ask.",
-            "Bananas are yellow.",
-            "Paris is the capital of France.",
+            # guide.md's title "Guide" is its first heading already: it is not repeated.
+            f"Guide\n\n{INSTALL}",
+            f"Guide > Usage\n\n{RUN}",
+            f"Guide > Usage\n\n{ASK}",
+            # sub/notes.txt has no headings: the title from its file name goes first.
+            f"Notes\n\n{BANANAS}",
+            f"Notes\n\n{PARIS}",
         ]
     )
     assert [p.text for p in snapshot_passages(index_dir)] == EXPECTED_TEXTS
@@ -129,7 +138,9 @@ def test_vectors_are_the_encoders_embeddings(docs: Path, index_dir: Path) -> Non
     build(docs, index_dir, encoder)
     _, passages, vectors = snapshot_of(index_dir)
     notes = [i for i, p in enumerate(passages) if p.source == "sub/notes.txt"]
-    expected = RecordingEncoder().embed([passages[i].text for i in notes])
+    expected = RecordingEncoder().embed(
+        [embed_input((), passages[i].text, "", document_title("sub/notes.txt")) for i in notes]
+    )
     np.testing.assert_allclose(vectors[notes], expected, rtol=1e-6)
 
 
@@ -161,21 +172,18 @@ def test_touched_but_unchanged_file_is_reread_but_not_embedded(docs: Path, index
 def test_editing_one_paragraph_embeds_exactly_that_paragraph(docs: Path, index_dir: Path) -> None:
     build(docs, index_dir, RecordingEncoder())
     before = {p.text: p for p in snapshot_passages(index_dir)}
-    rewrite(
-        docs / "guide.md", GUIDE.replace("Ask with docqa ask.", "Ask questions with docqa ask.")
-    )
+    edited = ASK.replace("Ask with docqa ask.", "Ask questions with docqa ask.")
+    rewrite(docs / "guide.md", GUIDE.replace(ASK, edited))
     encoder = RecordingEncoder()
     summary = build(docs, index_dir, encoder)
     assert summary.embedded == 1
-    assert encoder.calls == [["Guide > Usage\n\nAsk questions with docqa ask."]]
+    assert encoder.calls == [[f"Guide > Usage\n\n{edited}"]]
     after = {p.text: p for p in snapshot_passages(index_dir)}
-    assert set(after) == set(EXPECTED_TEXTS) - {"Ask with docqa ask."} | {
-        "Ask questions with docqa ask."
-    }
+    assert set(after) == set(EXPECTED_TEXTS) - {ASK} | {edited}
     for text, p in after.items():
         if text in before:
             assert p.id == before[text].id, "unchanged passages keep their ids"
-    assert after["Ask questions with docqa ask."].id > max(p.id for p in before.values())
+    assert after[edited].id > max(p.id for p in before.values())
 
 
 def test_editing_a_heading_re_embeds_the_paragraphs_under_it(docs: Path, index_dir: Path) -> None:
@@ -187,22 +195,27 @@ def test_editing_a_heading_re_embeds_the_paragraphs_under_it(docs: Path, index_d
 
 
 def test_duplicate_content_is_embedded_once(tmp_path: Path, index_dir: Path) -> None:
-    shared = "The same paragraph appears in two files."
+    shared = paragraph("The same paragraph appears in two files.")
+    only_a, only_b = paragraph("Only in a."), paragraph("Only in b.")
+    # Both files are titled "Notes" (from their names), so the same text is the same input.
     docs = write_files(
         tmp_path / "docs",
-        {"a.txt": f"{shared}\n\nOnly in a.", "b.txt": f"Only in b.\n\n{shared}\n\n{shared}"},
+        {
+            "a/notes.txt": f"{shared}\n\n{only_a}",
+            "b/notes.txt": f"{only_b}\n\n{shared}\n\n{shared}",
+        },
     )
     encoder = RecordingEncoder()
     summary = build(docs, index_dir, encoder)
     assert summary.passages == 5
     assert summary.embedded == 3
-    assert sorted(encoder.embedded) == sorted([shared, "Only in a.", "Only in b."])
+    assert sorted(encoder.embedded) == sorted(f"Notes\n\n{t}" for t in (shared, only_a, only_b))
     _, passages, vectors = snapshot_of(index_dir)
     copies = [i for i, p in enumerate(passages) if p.text == shared]
     assert [(passages[i].source, passages[i].paragraph) for i in copies] == [
-        ("a.txt", 1),
-        ("b.txt", 2),
-        ("b.txt", 3),
+        ("a/notes.txt", 1),
+        ("b/notes.txt", 2),
+        ("b/notes.txt", 3),
     ]
     assert len({passages[i].id for i in copies}) == 3, "each copy is its own citable passage"
     np.testing.assert_array_equal(vectors[copies[0]], vectors[copies[2]])
@@ -211,16 +224,18 @@ def test_duplicate_content_is_embedded_once(tmp_path: Path, index_dir: Path) -> 
 def test_content_moved_to_another_file_is_not_embedded_again(
     tmp_path: Path, index_dir: Path
 ) -> None:
-    docs = write_files(tmp_path / "docs", {"a.txt": "Moving paragraph.\n\nStays in a."})
+    # Both files are titled "Notes" (from their names): the moved text is the same input.
+    moving, stays = paragraph("Moving paragraph."), paragraph("Stays in a.")
+    docs = write_files(tmp_path / "docs", {"a/notes.txt": f"{moving}\n\n{stays}"})
     build(docs, index_dir, RecordingEncoder())
-    rewrite(docs / "a.txt", "Stays in a.")
-    write_files(docs, {"b.txt": "Moving paragraph."})
+    rewrite(docs / "a" / "notes.txt", stays)
+    write_files(docs, {"b/notes.txt": moving})
     encoder = RecordingEncoder()
     assert build(docs, index_dir, encoder).embedded == 0
     assert encoder.calls == []
     assert [(p.source, p.text) for p in snapshot_passages(index_dir)] == [
-        ("a.txt", "Stays in a."),
-        ("b.txt", "Moving paragraph."),
+        ("a/notes.txt", stays),
+        ("b/notes.txt", moving),
     ]
 
 
@@ -308,7 +323,8 @@ def test_heading_path_longer_than_half_the_window_is_not_embedded(
     )
     encoder = RecordingEncoder(max_tokens=12)
     build(docs, index_dir, encoder)
-    assert sorted(encoder.embedded) == sorted([f"{six}\n\nFirst body.", "Second body."])
+    # The title from the file name ("A") goes first; the seven-word heading path is left out.
+    assert sorted(encoder.embedded) == sorted([f"A > {six}\n\nFirst body.", "A\n\nSecond body."])
     passages = snapshot_passages(index_dir)
     assert [p.heading_path for p in passages] == [(six,), (seven,)], "the citation keeps it"
 
@@ -367,8 +383,10 @@ def test_progress_reports_reading_and_embedding(docs: Path, index_dir: Path) -> 
 
 
 def test_build_with_model_spec_uses_hashing_encoder(docs: Path, index_dir: Path) -> None:
-    summary = build_index(docs, IndexConfig(index_dir=index_dir, model="hashing:dim=16"))
-    assert summary.model == "hashing:dim=16,max_tokens=256"
+    # max_tokens=64, as RecordingEncoder's: the fixture's paragraphs stand alone at that size.
+    spec = "hashing:dim=16,max_tokens=64"
+    summary = build_index(docs, IndexConfig(index_dir=index_dir, model=spec))
+    assert summary.model == spec
     assert summary.embedded == 5
 
 
@@ -388,7 +406,7 @@ def test_build_that_fails_while_embedding_leaves_the_old_index(docs: Path, index
     failing = FailingEncoder()
     with pytest.raises(RuntimeError, match="simulated crash"):
         build(docs, index_dir, failing)
-    assert failing.calls == [["Completely new text."]]
+    assert failing.calls == [["Notes\n\nCompletely new text."]]
     assert snapshot_of(index_dir)[0] == generation
     assert snapshot_of(index_dir)[1] == before
     np.testing.assert_array_equal(snapshot_of(index_dir)[2], vectors)
@@ -449,7 +467,7 @@ def test_same_size_edit_with_the_same_mtime_is_indexed(docs: Path, index_dir: Pa
     path.write_text(NOTES.replace("yellow", "purple"), encoding="utf-8")
     os.utime(path, ns=(stamp, stamp))
     build(docs, index_dir, RecordingEncoder())
-    assert "Bananas are purple." in [p.text for p in snapshot_passages(index_dir)]
+    assert BANANAS.replace("yellow", "purple") in [p.text for p in snapshot_passages(index_dir)]
 
 
 def test_build_recovers_when_only_the_data_of_the_index_is_damaged(

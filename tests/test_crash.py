@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import paragraph
 
 import qa
 from index import IndexConfig, build_index, open_snapshot
@@ -52,6 +53,14 @@ CHILD = textwrap.dedent(
 )
 
 
+def text(n: int, version: str) -> str:
+    """Two paragraphs of 64+ words (a quarter of the hashing encoder's 256 tokens), so that each
+    is a passage of its own; the second is the same in both versions."""
+    return (
+        f"{paragraph(f'File {n} {version} version.', 64)}\n\n{paragraph(f'Shared tail {n}.', 64)}\n"
+    )
+
+
 def state(index_dir: Path) -> set[tuple[str, str]]:
     snap = open_snapshot(index_dir)
     try:
@@ -67,14 +76,12 @@ def test_kill_during_sync_leaves_old_or_new_state(point: str, tmp_path: Path) ->
     docs, index_dir = tmp_path / "docs", tmp_path / "index"
     docs.mkdir()
     for n in range(5):
-        (docs / f"f{n}.txt").write_text(
-            f"File {n} first version.\n\nShared tail {n}.\n", encoding="utf-8"
-        )
+        (docs / f"f{n}.txt").write_text(text(n, "first"), encoding="utf-8")
     config = IndexConfig(index_dir=index_dir, model="hashing")
     build_index(docs, config)
     build_index(docs, config, full=True)  # a previous generation exists, so cleanup has work
     before = state(index_dir)
-    (docs / "f0.txt").write_text("File 0 second version.\n\nShared tail 0.\n", encoding="utf-8")
+    (docs / "f0.txt").write_text(text(0, "second"), encoding="utf-8")
     (docs / "f1.txt").unlink()
     (docs / "new.txt").write_text("A new file.\n", encoding="utf-8")
 
@@ -93,7 +100,7 @@ def test_kill_during_sync_leaves_old_or_new_state(point: str, tmp_path: Path) ->
     summary = build_index(docs, config)  # the lock of the dead process is free; this finishes
     after = state(index_dir)
     assert after_kill in (before, after)
-    assert ("f0.txt", "File 0 second version.") in after and not any(
+    assert ("f0.txt", paragraph("File 0 second version.", 64)) in after and not any(
         s == "f1.txt" for s, _ in after
     )
     assert summary.published or after_kill == after

@@ -8,19 +8,36 @@ from index.documents import Document
 from index.encoders import HashingEncoder
 from index.extract import document_passages
 
-TEXT = "# Guide\n\n## Rebuilding\n\nRun the build again to rebuild.\n\n```bash\ndocqa index ~/notes\n```\n"
+# guide.md's title ("Guide", from its name) is its first heading: it is not repeated in front.
+TEXT = (
+    "# Guide\n\n## Rebuilding\n\nRun the build again to rebuild.\n\n"
+    "## Command\n\n```bash\ndocqa index ~/notes\n```\n"
+)
 
 
 def test_prose_is_embedded_with_its_heading_path_and_code_without() -> None:
-    doc = Document(path="g.md", format="markdown", text=TEXT, sha256="", size=0, mtime_ns=0)
+    doc = Document(path="guide.md", format="markdown", text=TEXT, sha256="", size=0, mtime_ns=0)
     enc = HashingEncoder()
     (prose, prose_in), (code, code_in) = document_passages(doc, enc.count_tokens, enc.max_tokens)
     assert prose_in == "Guide > Rebuilding\n\nRun the build again to rebuild."
     assert code.kind == "code"
-    assert code.heading_path == ("Guide", "Rebuilding")  # still cited under its heading
-    assert code_in == code.text == "```bash\ndocqa index ~/notes\n```"
+    assert code.heading_path == ("Guide", "Command")  # still cited under its heading
+    assert code.text == "```bash\ndocqa index ~/notes\n```"
+    assert code_in == f"Guide\n\n{code.text}"  # the document's title, not the heading path
     for passage, embedded in ((prose, prose_in), (code, code_in)):
         assert passage.content_hash == hashlib.sha256(embedded.encode()).hexdigest()
+
+
+def test_code_after_its_lead_in_is_one_passage_embedded_with_the_heading_path() -> None:
+    text = "# Guide\n\n## Rebuilding\n\nRun the build again:\n\n```bash\ndocqa index ~/notes\n```\n"
+    doc = Document(path="guide.md", format="markdown", text=text, sha256="", size=0, mtime_ns=0)
+    enc = HashingEncoder()
+    [(passage, embedded)] = document_passages(doc, enc.count_tokens, enc.max_tokens)
+    assert passage.text == "Run the build again:\n\n```bash\ndocqa index ~/notes\n```"
+    assert passage.text == text[passage.start : passage.end]
+    assert (passage.kind, passage.paragraph, passage.paragraph_end) == ("text", 1, 2)
+    assert passage.citation == "guide.md ¶1–2 · lines 5–9 · Guide > Rebuilding"
+    assert embedded == f"Guide > Rebuilding\n\n{passage.text}"
 
 
 def test_later_parts_of_a_long_paragraph_are_embedded_with_its_first_sentence() -> None:
@@ -33,9 +50,10 @@ def test_later_parts_of_a_long_paragraph_are_embedded_with_its_first_sentence() 
     pairs = document_passages(doc, enc.count_tokens, enc.max_tokens)
     assert len(pairs) > 2
     first, first_in = pairs[0]
-    assert first.text.startswith(lead) and first_in == first.text  # part 1 holds it already
+    # The title from the file name ("Z") goes first; part 1 holds the lead sentence already.
+    assert first.text.startswith(lead) and first_in == f"Z\n\n{first.text}"
     for passage, embedded in pairs[1:]:
-        assert embedded == f"{lead}\n\n{passage.text}"
+        assert embedded == f"Z\n\n{lead}\n\n{passage.text}"
         assert enc.count_tokens(embedded) <= enc.max_tokens
     assert " ".join(p.text for p, _ in pairs) == doc.text.strip()
 
@@ -52,9 +70,10 @@ def test_table_parts_repeat_the_header_row_once() -> None:
     enc = HashingEncoder(max_tokens=40)
     pairs = document_passages(doc, enc.count_tokens, enc.max_tokens)
     assert len(pairs) > 2
-    assert pairs[0][1] == f"Prices\n\n{pairs[0][0].text}"  # its text already starts with the header
+    # The title from the file name ("T") goes first; part 1's text starts with the header.
+    assert pairs[0][1] == f"T > Prices\n\n{pairs[0][0].text}"
     for passage, embedded in pairs[1:]:
-        assert embedded == f"Prices\n\nname | value\n\n{passage.text}"
+        assert embedded == f"T > Prices\n\nname | value\n\n{passage.text}"
         assert passage.text.startswith("row ")  # split between rows
     assert "\n".join(p.text for p, _ in pairs) == text
 

@@ -122,7 +122,9 @@ def test_changed_source_marks_result_stale(corpus: Path, hashing_index: Path) ->
 
 def test_passage_context_highlights_the_span(hashing_index: Path, corpus: Path) -> None:
     retriever = qa.Retriever(hashing_index)
-    r = retriever.retrieve("photosynthesis sugar", k=1)[0]
+    # The first paragraph: the default window (600 characters before, 1500 after) holds the rest.
+    r = retriever.retrieve("bananas potassium", k=1)[0]
+    assert r.paragraph == 1
     ctx = qa.passage_context(retriever.manifest.docs_root, r)
     assert ctx.matches
     assert ctx.text == r.text
@@ -166,14 +168,21 @@ def test_passage_context_in_a_large_text_file_reads_only_around_the_passage(
 ) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
-    body = "".join(f"Paragraph {n} about topic {n}.\n\n" for n in range(60_000))  # ~1.9 MB
+    # Paragraphs long enough (>= 64 words) to be passages of their own, not joined.
+    filler = " ".join(["Each paragraph of this report says a little more about its topic."] * 6)
+
+    def para(n: int) -> str:
+        return f"Paragraph {n} about topic {n}. {filler}"
+
+    body = "".join(f"{para(n)}\n\n" for n in range(4_000))  # ~1.7 MB
     (docs / "big.txt").write_text(body, encoding="utf-8")
     build_index(docs, IndexConfig(index_dir=tmp_path / "i", model="hashing"))
     retriever = qa.Retriever(tmp_path / "i")
-    r = next(p for p in retriever.snapshot().all_passages() if p.paragraph == 59_991)
+    r = next(p for p in retriever.snapshot().all_passages() if p.paragraph == 3_991)
+    assert r.paragraph_end == 0
     ctx = qa.passage_context(retriever.manifest.docs_root, r, before=40, after=40)
-    assert ctx.matches and ctx.text == "Paragraph 59990 about topic 59990."
-    assert ctx.before == "\n\nParagraph 59989 about topic 59989.\n\n"[-len(ctx.before) :]
+    assert ctx.matches and ctx.text == para(3990)
+    assert ctx.before == f"\n\n{para(3989)}\n\n"[-len(ctx.before) :]
     assert ctx.truncated_before and ctx.truncated_after
     assert (
         body[r.start - len(ctx.before) : r.end + len(ctx.after)]

@@ -153,7 +153,9 @@ def test_crlf_files_give_the_same_passages_as_lf_files(tmp_path: Path, text: str
 
 
 # Structured Markdown: we know which lines are headings, so we know the heading path of every
-# paragraph and that nothing but heading lines may be left out.
+# paragraph and that nothing but heading lines may be left out. Short paragraphs are joined with
+# their neighbours, but only within a section: a passage covers a run of whole paragraphs under
+# one heading path, or parts of a single one.
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzàéü"
 _WORDS = st.text(alphabet=_LETTERS, min_size=1, max_size=12)
@@ -193,7 +195,8 @@ _BLOCKS = st.lists(st.one_of(_paragraph(), _heading(), _fence()), min_size=1, ma
 def test_markdown_heading_paths_and_only_headings_are_left_out(
     tmp_path: Path, blocks: list[tuple[str, ...]], newline: str, gap: str
 ) -> None:
-    source, expected, heading_lines = "", [], set()
+    source, heading_lines = "", set()
+    expected: list[tuple[str, str, tuple[str, ...], int]] = []  # kind, body, path, start
     stack: list[tuple[int, str]] = []
     for block in blocks:
         if source:
@@ -207,8 +210,8 @@ def test_markdown_heading_paths_and_only_headings_are_left_out(
             stack.append((int(level), str(title)))
         else:
             kind, body = block
+            expected.append((str(kind), str(body), tuple(t for _, t in stack), len(source)))
             source += str(body)
-            expected.append((kind, body, tuple(t for _, t in stack)))
     source += "\n"
     path = tmp_path / "doc.md"
     path.write_bytes(source.replace("\n", newline).encode("utf-8"))
@@ -216,17 +219,23 @@ def test_markdown_heading_paths_and_only_headings_are_left_out(
     assert doc.text == source
     passages = check_passages(doc)
 
-    paragraphs: dict[int, list[Passage]] = {}
+    runs: dict[tuple[int, int], list[Passage]] = {}  # (first, last paragraph) -> its parts
     for p in passages:
-        paragraphs.setdefault(p.paragraph, []).append(p)
-    got = [
-        (ps[0].kind, source[ps[0].start : ps[-1].end], ps[0].heading_path)
-        for _, ps in sorted(paragraphs.items())
-    ]
-    assert got == expected
-    for ps in paragraphs.values():
+        runs.setdefault((p.paragraph, p.paragraph_end or p.paragraph), []).append(p)
+    numbers = [n for first, last in sorted(runs) for n in range(first, last + 1)]
+    assert numbers == list(range(1, len(expected) + 1)), "every paragraph, once, in order"
+    for (first, last), ps in runs.items():
+        members = expected[first - 1 : last]
+        kinds = {kind for kind, *_ in members}
+        assert ps[0].kind == (members[0][0] if len(kinds) == 1 else "text")
+        assert {path for _, _, path, _ in members} == {ps[0].heading_path}, "one section"
+        start, end = members[0][3], members[-1][3] + len(members[-1][1])
+        assert (ps[0].start, ps[-1].end) == (start, end)
+        if first == last:
+            assert source[start:end] == members[0][1]
         assert [p.part for p in ps] == list(range(1, len(ps) + 1))
         assert {p.parts for p in ps} == {len(ps)}
+        assert len(ps) == 1 or first == last, "only a single paragraph is cut in parts"
 
     left_out = {source.count("\n", 0, i) + 1 for i in uncovered(source, passages)}
     assert left_out <= heading_lines

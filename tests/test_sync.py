@@ -30,10 +30,16 @@ class ModelFreeEncoder(RecordingEncoder):
         raise AssertionError(f"tokenized {text!r}")
 
 
-def paragraphs(n: int, tag: str = "p") -> str:
+def paragraph(i: int, tag: str) -> str:
+    # 21 words: over a quarter of RecordingEncoder's 64 tokens, so it is a passage of its own.
     return (
-        "\n\n".join(f"Paragraph {i} of {tag} talks about topic {tag}{i}." for i in range(n)) + "\n"
+        f"Paragraph {i} of {tag} talks about topic {tag}{i}. It says a little more about that "
+        "topic, in a few plain words."
     )
+
+
+def paragraphs(n: int, tag: str = "p") -> str:
+    return "\n\n".join(paragraph(i, tag) for i in range(n)) + "\n"
 
 
 @pytest.fixture
@@ -97,7 +103,8 @@ def test_editing_one_paragraph_embeds_only_that_paragraph(docs: Path, tmp_path: 
     enc = RecordingEncoder()
     s = sync(docs, tmp_path / "i", enc)
     assert s.embedded == 1
-    assert enc.embedded == ["Paragraph 17 of big talks about topic edited."]
+    edited = paragraph(17, "big").replace("topic big17.", "topic edited.")
+    assert enc.embedded == [f"Big\n\n{edited}"]  # the title from the file name goes first
     assert (s.files_changed, s.files_added, s.files_removed) == (1, 0, 0)
     assert s.removed == 1
     assert s.passages == 207
@@ -140,9 +147,10 @@ def test_rename_to_another_format_is_cut_again(docs: Path, tmp_path: Path) -> No
     sync(docs, tmp_path / "i")
     (docs / "a.md").rename(docs / "a.txt")
     s = sync(docs, tmp_path / "i")
-    # As text, the Markdown heading line is a paragraph of its own: new content.
+    # As text, the Markdown heading line is a short paragraph, joined with the one after it:
+    # new content.
     assert (s.files_added, s.files_removed, s.files_renamed) == (1, 1, 0)
-    assert texts_by_source(tmp_path / "i")["a.txt"][0] == "# A"
+    assert texts_by_source(tmp_path / "i")["a.txt"][0] == f"# A\n\n{paragraph(0, 'a')}"
 
 
 def test_deleted_file_leaves_no_trace(docs: Path, tmp_path: Path) -> None:
@@ -222,7 +230,9 @@ def test_model_change_re_embeds_everything_into_a_new_generation(
     docs: Path, tmp_path: Path
 ) -> None:
     sync(docs, tmp_path / "i")
-    s = build_index(docs, IndexConfig(index_dir=tmp_path / "i", model="hashing:dim=16"))
+    # max_tokens=64, as RecordingEncoder's, so that the same 207 paragraphs stand alone.
+    model = "hashing:dim=16,max_tokens=64"
+    s = build_index(docs, IndexConfig(index_dir=tmp_path / "i", model=model))
     assert s.embedded == 207
     assert open_snapshot(tmp_path / "i").manifest.dimension == 16
 

@@ -24,7 +24,7 @@ def test_a_fresh_index_verifies(hashing_index: Path, corpus: Path) -> None:
     code, report = verify_cli("--index", str(hashing_index), "--docs", str(corpus))
     assert code == 0
     assert report["ok"] and report["problems"] == []
-    assert report["passages"] == 8 and report["files"] == 2
+    assert report["passages"] == 7 and report["files"] == 2
 
 
 def test_edited_passage_text_breaks_its_hash(hashing_index: Path) -> None:
@@ -43,7 +43,7 @@ def test_manifest_count_that_disagrees_is_reported(hashing_index: Path) -> None:
     manifest.write_text(json.dumps(data), encoding="utf-8")
     code, report = verify_cli("--index", str(hashing_index))
     assert code == 1
-    assert report["problems"] == ["guide.md: manifest counts 6 passages, metadata has 5"]
+    assert report["problems"] == ["guide.md: manifest counts 5 passages, metadata has 4"]
 
 
 def test_damaged_vectors_are_reported(hashing_index: Path) -> None:
