@@ -169,6 +169,16 @@ class IndexSnapshot:
             rows = self._db.execute(f"{self._select} WHERE id IN ({marks})", wanted).fetchall()
         return {row[0]: _passage(row) for row in rows}
 
+    def texts(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """``(source, text)`` by id: cheaper than :meth:`passages` for many ids."""
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        sql = f"SELECT id, source, text FROM passages WHERE id IN ({marks})"
+        with self._lock:
+            return {pid: (source, text) for pid, source, text in self._db.execute(sql, wanted)}
+
     def all_passages(self) -> list[Passage]:
         """Every passage, in document order."""
         with self._lock:

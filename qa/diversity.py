@@ -1,25 +1,31 @@
 """Picking the top k from a fused ranking: one result per distinct text, a few per file.
 
-Pure functions over passages already ranked best first; no I/O.
+Pure functions over candidates already ranked best first; no I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from index.passage import Passage
+__all__ = ["Candidate", "Pick", "diversify", "same_text_key"]
 
-__all__ = ["Pick", "diversify", "same_text_key"]
+
+class Candidate(NamedTuple):
+    """What diversity looks at in a ranked passage (a whole Passage is not needed)."""
+
+    id: int
+    source: str
+    text: str
 
 
 @dataclass(frozen=True)
 class Pick:
-    """A kept passage, its position in the input ranking, and the passages collapsed into it."""
+    """A kept passage and the ids of the passages with the same text collapsed into it."""
 
-    passage: Passage
-    position: int
-    duplicates: tuple[Passage, ...] = ()
+    id: int
+    duplicates: tuple[int, ...] = ()
 
 
 def same_text_key(text: str) -> str:
@@ -27,24 +33,24 @@ def same_text_key(text: str) -> str:
     return " ".join(text.split())
 
 
-def diversify(ranked: Sequence[Passage], k: int, *, per_file: int | None) -> list[Pick]:
-    """The first ``k`` passages of ``ranked`` with at most ``per_file`` from one file (``None``
-    or 0: no cap). A passage whose text equals a kept one's is not a result of its own but one
+def diversify(ranked: Sequence[Candidate], k: int, *, per_file: int | None) -> list[Pick]:
+    """The first ``k`` candidates of ``ranked`` with at most ``per_file`` from one file (``None``
+    or 0: no cap). A candidate whose text equals a kept one's is not a result of its own but one
     of that result's ``duplicates``, wherever it ranks in ``ranked``."""
-    kept: list[tuple[Passage, int, list[Passage]]] = []
-    by_text: dict[str, list[Passage]] = {}
+    kept: list[tuple[int, list[int]]] = []
+    by_text: dict[str, list[int]] = {}
     per_source: dict[str, int] = {}
-    for position, passage in enumerate(ranked):
-        key = same_text_key(passage.text)
+    for c in ranked:
+        key = same_text_key(c.text)
         if key in by_text:
-            by_text[key].append(passage)
+            by_text[key].append(c.id)
             continue
         if len(kept) == k:
             continue  # full: only looking for more places of the kept texts
-        if per_file and per_source.get(passage.source, 0) >= per_file:
+        if per_file and per_source.get(c.source, 0) >= per_file:
             continue
-        per_source[passage.source] = per_source.get(passage.source, 0) + 1
-        duplicates: list[Passage] = []
+        per_source[c.source] = per_source.get(c.source, 0) + 1
+        duplicates: list[int] = []
         by_text[key] = duplicates
-        kept.append((passage, position, duplicates))
-    return [Pick(p, position, tuple(dups)) for p, position, dups in kept]
+        kept.append((c.id, duplicates))
+    return [Pick(pid, tuple(dups)) for pid, dups in kept]

@@ -14,7 +14,7 @@ from index.manifest import Manifest
 from index.store import IndexSnapshot, open_snapshot
 
 from . import fusion
-from .diversity import diversify
+from .diversity import Candidate, diversify
 from .results import Result
 
 __all__ = ["CANDIDATES", "HYBRID_WEIGHTS", "MODES", "Retriever", "retrieve"]
@@ -94,15 +94,17 @@ class Retriever:
         if mode != "lexical":
             dense = snap.search(self.encoder.embed([question.strip()])[0], depth)
         ranked = _fuse(mode, dense, [(h.id, h.score) for h in lexical])
-        by_id = snap.passages(pid for pid, _ in ranked)
-        passages = [by_id[pid] for pid, _ in ranked if pid in by_id]
+        texts = snap.texts(pid for pid, _ in ranked)
+        candidates = [Candidate(pid, *texts[pid]) for pid, _ in ranked if pid in texts]
+        picks = diversify(candidates, k, per_file=per_file)
+        by_id = snap.passages(pid for pick in picks for pid in (pick.id, *pick.duplicates))
         fused = dict(ranked)
         seen_dense = {pid: (rank, s) for rank, (pid, s) in enumerate(dense, start=1)}
         seen_lexical = {h.id: (rank, h) for rank, h in enumerate(lexical, start=1)}
         root = Path(snap.manifest.docs_root)
         out: list[Result] = []
-        for pick in diversify(passages, k, per_file=per_file):
-            p = pick.passage
+        for pick in picks:
+            p = by_id[pick.id]
             d_rank, d_score = seen_dense.get(p.id, (None, None))
             l_rank, hit = seen_lexical.get(p.id, (None, None))
             out.append(
@@ -117,7 +119,7 @@ class Retriever:
                     lexical_score=hit.score if hit else None,
                     lexical_rank=l_rank,
                     matched_terms=hit.terms if hit else (),
-                    also_in=tuple(d.citation for d in pick.duplicates),
+                    also_in=tuple(by_id[d].citation for d in pick.duplicates if d in by_id),
                 )
             )
         return out
