@@ -24,7 +24,7 @@ MODES = ("hybrid", "dense", "lexical")
 # collapsed duplicates still leave k results.
 CANDIDATES = 100
 # Hybrid: weights of the dense and the lexical ranking's min-max normalised scores. Measured on
-# SQuAD-closed and realdocs (README of the lexical change): this weighted sum beat reciprocal rank
+# SQuAD-closed and realdocs (see CHANGELOG): this weighted sum beat reciprocal rank
 # fusion (k = 10, 20, 60) on both, and 0.5/0.5 was the best weighting on realdocs while within
 # 0.01 of the best on SQuAD.
 HYBRID_WEIGHTS = (0.5, 0.5)
@@ -77,16 +77,7 @@ class Retriever:
         them all (less the cap and the collapsed duplicates). Lexical and hybrid modes raise
         LexicalIndexMissingError on an index built before the word index existed.
         """
-        if not isinstance(question, str) or not question.strip():
-            raise ValueError("question is empty; ask something, e.g. 'how do I rebuild the index?'")
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ValueError(f"k must be a whole number of at least 1, got {k!r}")
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
-        if per_file is not None and (
-            isinstance(per_file, bool) or not isinstance(per_file, int) or per_file < 0
-        ):
-            raise ValueError(f"per_file must be a whole number >= 0 or None, got {per_file!r}")
+        _check_arguments(question, k, mode, per_file)
         snap = self.snapshot()
         depth = max(CANDIDATES, 4 * k)
         dense: list[tuple[int, float]] = []
@@ -125,6 +116,19 @@ class Retriever:
                 )
             )
         return out
+
+
+def _check_arguments(question: str, k: int, mode: str, per_file: int | None) -> None:
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError("question is empty; ask something, e.g. 'how do I rebuild the index?'")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a whole number of at least 1, got {k!r}")
+    if not isinstance(mode, str) or mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+    if per_file is not None and (
+        isinstance(per_file, bool) or not isinstance(per_file, int) or per_file < 0
+    ):
+        raise ValueError(f"per_file must be a whole number >= 0 or None, got {per_file!r}")
 
 
 def _fuse(
