@@ -5,12 +5,16 @@ Run from the repository root (the data stays where it is; only generated files g
     HF_HUB_OFFLINE=1 /work/venv/bin/python bench/quality.py \\
         --squad /work/shared/eval/squad/dev-v1.1.json --scifact /work/shared/eval/scifact \\
         [--model MODEL] [--work DIR] [--only squad|scifact|formats] [--json OUT] [--full]
-        [--formats md,html,docx,pdf] [--articles N] [--every N]
+        [--formats md,html,docx,pdf] [--articles N] [--every N] [--mode hybrid|dense|lexical]
 
 ``--model hashing`` is a quick smoke run without a neural model. The work dir (default
 ``bench/.cache/quality``, gitignored) holds the generated document folders and one index per model;
 a re-run rewrites no unchanged file, so docqa's own sync reuses every vector (``--full`` re-embeds).
 Progress goes to stderr; stdout gets Markdown tables comparable to /work/shared/eval/README.md.
+
+``--mode`` is the Retriever's ranking (default hybrid). SQuAD and SciFact retrieve with
+``per_file=0`` (no cap of results per file): SQuAD ranks paragraphs within one article file, and a
+SciFact ranking reduces passages to abstracts itself.
 
 SQuAD-closed (48 dev articles, 10,570 questions): each article is a .txt file whose i-th paragraph
 (blank-line separated, internal newlines turned into spaces) is the article's i-th SQuAD context.
@@ -120,7 +124,7 @@ def squad_files(path: Path) -> tuple[dict[str, str], list[tuple[str, str, int]]]
     return files, questions
 
 
-def run_squad(path: Path, work: Path, model: str, *, full: bool) -> dict[str, Any]:
+def run_squad(path: Path, work: Path, model: str, *, full: bool, mode: str) -> dict[str, Any]:
     files, questions = squad_files(path)
     docs = work / "squad" / "docs"
     sync_folder(docs, files)
@@ -135,7 +139,7 @@ def run_squad(path: Path, work: Path, model: str, *, full: bool) -> dict[str, An
     tick = ticker("squad queries", every=30.0)
     started = time.perf_counter()
     for n, (question, source, paragraph) in enumerate(questions, start=1):
-        results = retriever.retrieve(question, k=SQUAD_K)
+        results = retriever.retrieve(question, k=SQUAD_K, mode=mode, per_file=0)
         # A passage joining short paragraphs cites a range: it holds the gold when it covers it.
         cited = unique_in_order((r.source, r.paragraph, r.last_paragraph) for r in results)
         repeats += len(cited) < len(results)
@@ -162,7 +166,7 @@ def run_squad(path: Path, work: Path, model: str, *, full: bool) -> dict[str, An
     }
 
 
-def run_scifact(folder: Path, work: Path, model: str, *, full: bool) -> dict[str, Any]:
+def run_scifact(folder: Path, work: Path, model: str, *, full: bool, mode: str) -> dict[str, Any]:
     corpus = [json.loads(line) for line in (folder / "corpus.jsonl").open(encoding="utf-8")]
     files = {f"{d['_id']}.txt": _titled(d["title"], d["text"]) + "\n" for d in corpus}
     docs = work / "scifact" / "docs"
@@ -188,7 +192,7 @@ def run_scifact(folder: Path, work: Path, model: str, *, full: bool) -> dict[str
     tick = ticker("scifact queries", every=30.0)
     started = time.perf_counter()
     for n, (qid, claim) in enumerate(claims.items(), start=1):
-        ranking = _documents(retriever, claim)
+        ranking = _documents(retriever, claim, mode)
         ranking = [d for d in ranking if d != qid]  # BEIR's ignore_identical_ids
         ndcg.append(ndcg_at_k(ranking, qrels[qid], 10))
         recall.append(recall_at_k(ranking, qrels[qid], 100))
@@ -203,11 +207,11 @@ def run_scifact(folder: Path, work: Path, model: str, *, full: bool) -> dict[str
     }
 
 
-def _documents(retriever: qa.Retriever, claim: str) -> list[str]:
+def _documents(retriever: qa.Retriever, claim: str, mode: str) -> list[str]:
     """Document ids ranked by their best passage, at least SCIFACT_DOCS of them when the index has them."""
     k = SCIFACT_K
     while True:
-        results = retriever.retrieve(claim, k=k)
+        results = retriever.retrieve(claim, k=k, mode=mode, per_file=0)
         ranking = unique_in_order(r.source.removesuffix(".txt") for r in results)
         if len(ranking) >= SCIFACT_DOCS or len(results) < k:
             return ranking
@@ -221,7 +225,7 @@ def _titled(title: str, text: str) -> str:
     return one_line(f"{title} {text}")
 
 
-def markdown(model: str, results: dict[str, dict[str, Any]]) -> str:
+def markdown(model: str, results: dict[str, dict[str, Any]], mode: str = "hybrid") -> str:
     sq, sf = results.get("squad", {}), results.get("scifact", {})
 
     def cell(d: dict[str, Any], key: str) -> str:
@@ -233,7 +237,9 @@ def markdown(model: str, results: dict[str, dict[str, Any]]) -> str:
     lines = [
         "| system | SciFact nDCG@10 | SciFact R@100 | SQuAD R@1 | R@5 | R@20 | MRR@10 |",
         "|---|---|---|---|---|---|---|",
-        f"| docqa ({model_name(model)}), files → index → Retriever | " + " | ".join(cells) + " |",
+        f"| docqa ({model_name(model)}, {mode}), files → index → Retriever | "
+        + " | ".join(cells)
+        + " |",
         "",
         "| corpus | files | paragraphs | split paragraphs | passages | embedded | build s | queries | query s | queries/s |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -269,6 +275,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--only", choices=("squad", "scifact", "formats"), help="run one benchmark")
     add_arguments(parser)  # --formats, --articles, --every
+    parser.add_argument(
+        "--mode", choices=qa.MODES, default="hybrid", help="ranking (default: %(default)s)"
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument(
         "--full", action="store_true", help="re-embed everything (a cold build time)"
@@ -294,11 +303,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             every=args.every,
         )
     if "squad" in tasks:
-        results["squad"] = run_squad(args.squad, args.work, args.model, full=args.full)
+        results["squad"] = run_squad(
+            args.squad, args.work, args.model, full=args.full, mode=args.mode
+        )
     if "scifact" in tasks:
-        results["scifact"] = run_scifact(args.scifact, args.work, args.model, full=args.full)
+        results["scifact"] = run_scifact(
+            args.scifact, args.work, args.model, full=args.full, mode=args.mode
+        )
     if results:
-        print(markdown(args.model, results))
+        print(markdown(args.model, results, args.mode))
     if by_format:
         print(("\n" if results else "") + formats_markdown(args.model, by_format))
     if args.json:

@@ -8,6 +8,7 @@ __all__ = [
     "IndexBusyError",
     "IndexCorruptError",
     "IndexNotFoundError",
+    "LexicalIndexMissingError",
     "ModelLoadError",
     "ModelMismatchError",
     "SourceUnavailableError",
@@ -28,6 +29,10 @@ class IndexNotFoundError(DocqaError):
 
 class IndexCorruptError(DocqaError):
     """The index on disk is unreadable or its parts disagree."""
+
+
+class LexicalIndexMissingError(DocqaError):
+    """The index predates the lexical (word) index; a sync adds it without re-embedding."""
 
 
 class IndexBusyError(DocqaError):

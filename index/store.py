@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexCorruptError
+from . import lexical
+from .errors import IndexCorruptError, LexicalIndexMissingError
 from .generations import current_generation, fsync_path
 from .manifest import Manifest, read_manifest, write_manifest
 from .passage import Passage
@@ -91,6 +92,7 @@ class IndexSnapshot:
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             count = self._db.execute("SELECT count(*) FROM passages").fetchone()[0]
             self._select = _select(self._db)
+            self.has_lexical = lexical.has_lexical(self._db)
         except (RuntimeError, sqlite3.Error) as exc:
             self._close_quietly()
             raise IndexCorruptError(
@@ -135,6 +137,28 @@ class IndexSnapshot:
         scores, ids = self._vectors.search(q, k)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
+    def lexical_search(self, question: str, n: int) -> list[lexical.LexicalHit]:
+        """The ``n`` passages whose words best match the question's (BM25), best first.
+
+        Raises LexicalIndexMissingError for a generation written before the lexical index.
+        """
+        if not self.has_lexical:
+            index_dir = self.folder.parent.parent
+            raise LexicalIndexMissingError(
+                f"index {str(index_dir)!r} has no word index (an older docqa built it); add it with "
+                f"docqa index {self.manifest.docs_root} --index {index_dir} (nothing is "
+                "re-embedded), or ask with --mode dense"
+            )
+        with self._lock:
+            return lexical.search(self._db, question, n)
+
+    def lexical_count(self) -> int:
+        """Passages in the lexical index (0 when the generation has none)."""
+        if not self.has_lexical:
+            return 0
+        with self._lock:
+            return lexical.lexical_count(self._db)
+
     def passages(self, ids: Iterable[int]) -> dict[int, Passage]:
         """Passages by id; ids not in this generation are absent from the result."""
         wanted = list(ids)
@@ -144,6 +168,16 @@ class IndexSnapshot:
         with self._lock:
             rows = self._db.execute(f"{self._select} WHERE id IN ({marks})", wanted).fetchall()
         return {row[0]: _passage(row) for row in rows}
+
+    def texts(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """``(source, text)`` by id: cheaper than :meth:`passages` for many ids."""
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        sql = f"SELECT id, source, text FROM passages WHERE id IN ({marks})"
+        with self._lock:
+            return {pid: (source, text) for pid, source, text in self._db.execute(sql, wanted)}
 
     def all_passages(self) -> list[Passage]:
         """Every passage, in document order."""

@@ -88,6 +88,12 @@ def _internal_problems(snap: IndexSnapshot) -> list[str]:
         )
     if any(i >= m.next_id for i in meta_ids):
         problems.append(f"passage ids reach past the manifest's next_id {m.next_id}")
+    if not snap.has_lexical:
+        problems.append(
+            f"no word (lexical) index: an older docqa built this index; run docqa index {m.docs_root}"
+        )
+    elif (words := snap.lexical_count()) != len(passages):
+        problems.append(f"the word index holds {words} passages, the metadata {len(passages)}")
     norms = np.linalg.norm(vectors, axis=1) if len(vectors) else np.zeros(0)
     bad = int(np.sum(np.abs(norms - 1.0) > _NORM_TOLERANCE))
     if bad:

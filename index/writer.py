@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from . import lexical
 from .generations import fsync_path
 from .manifest import Manifest, write_manifest
 from .passage import Passage
@@ -57,6 +58,7 @@ CREATE TABLE passages (
 CREATE INDEX passages_source ON passages (source, paragraph, part);
 CREATE INDEX passages_hash ON passages (content_hash);
 """
+_SCHEMA += lexical.SCHEMA
 COLUMNS = (
     "id source paragraph part parts start end line_start line_end page page_end page_label "
     "context heading_path kind text content_hash paragraph_end"
@@ -75,7 +77,8 @@ def faiss_module() -> Any:
 class GenerationWriter:
     """Fill the empty ``folder`` with a generation; ``finish`` makes it complete.
 
-    With ``vectors=False`` only the passage table is written (a dry run counts with it).
+    With ``vectors=False`` only the passage table is written (a dry run counts with it), not
+    the vectors nor the lexical index.
     """
 
     def __init__(self, folder: Path, dimension: int, *, vectors: bool = True) -> None:
@@ -159,6 +162,8 @@ class GenerationWriter:
     def _flush(self) -> None:
         if self._rows:
             self._db.executemany(_INSERT, (_row(p) for p in self._rows))
+            if self._index is not None:
+                self._db.executemany(lexical.INSERT, (lexical.row(p) for p in self._rows))
             self._rows = []
         if self._index is not None and self._vectors:
             matrix = np.ascontiguousarray(np.concatenate(self._vectors))

@@ -15,6 +15,7 @@ from index.errors import (
     IndexBusyError,
     IndexCorruptError,
     IndexNotFoundError,
+    LexicalIndexMissingError,
     ModelLoadError,
     ModelMismatchError,
     SourceUnavailableError,
@@ -22,14 +23,16 @@ from index.errors import (
 
 from .context import PassageContext, passage_context
 from .results import Result
-from .retriever import Retriever, retrieve
+from .retriever import MODES, Retriever, retrieve
 
 __all__ = [
+    "MODES",
     "DocqaError",
     "DocsNotFoundError",
     "IndexBusyError",
     "IndexCorruptError",
     "IndexNotFoundError",
+    "LexicalIndexMissingError",
     "ModelLoadError",
     "ModelMismatchError",
     "PassageContext",

@@ -24,6 +24,8 @@ from index.generations import current_generation
 from index.manifest import read_manifest
 from index.store import open_snapshot
 
+from .results import Result
+
 __all__ = ["main"]
 
 # File changes listed one per line before the rest are summed up.
@@ -162,6 +164,23 @@ def _summary_json(summary: BuildSummary) -> dict[str, Any]:
 @click.option(
     "-k", "k", default=5, show_default=True, type=click.IntRange(min=1), help="How many passages."
 )
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "lexical"]),
+    default="hybrid",
+    show_default=True,
+    help="Rank by meaning and words fused (hybrid), by meaning (dense) or by words (lexical).",
+)
+@click.option(
+    "--per-file",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="At most this many passages from one file; 0: no limit.",
+)
+@click.option(
+    "--explain", is_flag=True, help="Show each result's dense and lexical score, rank and terms."
+)
 @_model_option
 @_json_option
 def ask_cmd(
@@ -169,6 +188,9 @@ def ask_cmd(
     index_dir: Path | None,
     docs: Path | None,
     k: int,
+    mode: str,
+    per_file: int,
+    explain: bool,
     model: str | None,
     as_json: bool,
 ) -> None:
@@ -176,7 +198,8 @@ def ask_cmd(
     from .retriever import Retriever
 
     with _errors():
-        results = Retriever(_resolve_index(index_dir, docs), model=model).retrieve(question, k)
+        retriever = Retriever(_resolve_index(index_dir, docs), model=model)
+        results = retriever.retrieve(question, k, mode=mode, per_file=per_file)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False))
         return
@@ -187,7 +210,28 @@ def ask_cmd(
         click.echo(
             click.style(f"{r.rank}. {r.citation}", bold=True) + f"  (score {r.score:.3f}){flag}"
         )
+        if explain:
+            click.echo("   " + _explanation(r))
+        for place in r.also_in:
+            click.echo(f"   also in {place}")
         click.echo("   " + r.text.replace("\n", "\n   ") + "\n")
+
+
+def _explanation(r: Result) -> str:
+    """How each ranking saw a result: ``dense 0.612 (#3) · lexical 12.4 (#1: zebras, river) · ...``."""
+
+    def seen(score: float | None, rank: int | None, fmt: str) -> str:
+        return "not found" if score is None else f"{score:{fmt}} (#{rank})"
+
+    bits = []
+    if r.mode != "lexical":
+        bits.append("dense " + seen(r.dense_score, r.dense_rank, ".3f"))
+    if r.mode != "dense":
+        terms = ", ".join(r.matched_terms) or "no terms"
+        bits.append("lexical " + seen(r.lexical_score, r.lexical_rank, ".2f") + f" [{terms}]")
+    if r.mode == "hybrid":
+        bits.append(f"fused {r.score:.3f} (#{r.rank})")
+    return " · ".join(bits)
 
 
 @cli.command("status")
