@@ -104,6 +104,9 @@ def options(
     return {
         "first sentence (baseline)": first,
         "lexical, passage IDF": lambda q, t, s, nb: answer_spans(q, t, s, neighbours=nb),
+        "lexical, passage IDF, no answer-type bonus": lambda q, t, s, nb: answer_spans(
+            q, t, s, neighbours=nb, answer_type=False
+        ),
         "lexical, corpus IDF": lambda q, t, s, nb: answer_spans(q, t, s, idf=idf, neighbours=nb),
         "embedding cosine only": lambda q, t, s, nb: answer_spans(
             q, t, s, encoder=encoder, embedding_weight=1.0, neighbours=nb

@@ -25,6 +25,10 @@ _ANAPHORA = frozenset(
     "it its it's itself they them their theirs themselves he him his she her hers this these "
     "those there such".split()
 )
+# Pronouns for people: one after a name in the question usually points at that name.
+_PERSONAL = frozenset("he him his she her hers".split())
+# "How long did it take", "it costs": an "it" that points at nothing.
+_DUMMY_IT = re.compile(r"(?i)it\s+(?:takes?|took|costs?)\b")
 _LEADS = ("and ", "but ", "also ", "then ", "so ", "what about ", "how about ", "what of ")
 _QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
 # A history item longer than this many words is taken for an answer, not a question.
@@ -39,7 +43,7 @@ def _names(text: str) -> list[str]:
     """Capitalised phrases of ``text``, minus a sentence-initial function or question word."""
     out: list[str] = []
     for m in _NAME.finditer(text):
-        phrase = m.group().rstrip(".'’")
+        phrase = re.sub(r"['’]s?$", "", m.group().rstrip("."))
         first, _, rest = phrase.partition(" ")
         if first.lower() in STOPWORDS or first.lower() in _QUESTION_WORDS:
             phrase = rest if rest and rest[:1].isupper() else ""
@@ -52,8 +56,9 @@ def is_followup(question: str) -> bool:
     """Does ``question`` lean on an earlier turn?
 
     True for a question that opens with "and"/"what about"/..., one with fewer than two content
-    words, and one whose pronoun ("it", "they", "its", "there"...) comes before any name in the
-    question it could point to ("When did Beyoncé release her album?" stands alone).
+    words, one with "it", "they", "its", "there", "this"... (not the "it" of "did it take"), and
+    one whose "he"/"she"/"his"/"her" comes before any name in the question it could point to
+    ("When did Beyoncé release her album?" stands alone).
     """
     q = question.strip()
     low = q.lower()
@@ -67,7 +72,11 @@ def is_followup(question: str) -> bool:
         return True
     first_name = min((m.start() for m in _own_names(q)), default=len(q))
     for m in re.finditer(r"[^\W_]+(?:['’][^\W_]+)?", q):
-        if m.group().lower().replace("’", "'") in _ANAPHORA and m.start() < first_name:
+        word = m.group().lower().replace("’", "'")
+        if word in _PERSONAL:  # "When did Beyoncé release her album?" points inside itself
+            if m.start() < first_name:
+                return True
+        elif word in _ANAPHORA and not _DUMMY_IT.match(q, m.start()):
             return True
     return False
 
