@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import SQUAD_K, index_dir, log, mean, sync_folder, ticker
+from common import index_dir, log, mean, sync_folder, ticker
 from quality import build, squad_files
 
 import qa
@@ -41,7 +41,10 @@ def squad_answers(path: Path) -> list[list[str]]:
     """The gold answer strings of every question, in the order of ``squad_files``."""
     data = json.loads(path.read_text(encoding="utf-8"))["data"]
     return [
-        [a["text"] for a in q["answers"]] for art in data for p in art["paragraphs"] for q in p["qas"]
+        [a["text"] for a in q["answers"]]
+        for art in data
+        for p in art["paragraphs"]
+        for q in p["qas"]
     ]
 
 
@@ -134,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = parser.parse_args(argv)
 
-    files, questions, folder = squad_index(args.squad, args.work, args.model)
+    _, questions, folder = squad_index(args.squad, args.work, args.model)
     answers = squad_answers(args.squad)
     items = list(zip(questions, answers, strict=True))
     if args.sample:
@@ -186,7 +189,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"SQuAD dev, {len(items)} questions, {len(hits)} with the gold paragraph first "
         f"({len(hits) / len(items):.3f}); mean passage {passage_words} words.\n"
     )
-    print("| option | neighbour sentence | answer line holds a gold answer | line words | ms/question |")
+    print(
+        "| option | neighbour sentence | answer line holds a gold answer | line words | ms/question |"
+    )
     print("|---|---|---|---|---|")
     for r in table:
         print(

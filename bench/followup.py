@@ -18,6 +18,7 @@ R@k = gold paragraph among the first k paragraphs (a split paragraph counts once
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import re
 from collections.abc import Sequence
@@ -78,7 +79,7 @@ def followup_set(squad: Path) -> list[dict[str, Any]]:
         name = f"{i:02d}_{re.sub(r'[^A-Za-z0-9.-]+', '_', art['title']).strip('_')}.txt"
         for number, p in enumerate(art["paragraphs"], start=1):
             qs = [q["question"].strip() for q in p["qas"]]
-            for q1, q2 in zip(qs, qs[1:], strict=False):
+            for q1, q2 in itertools.pairwise(qs):
                 follow = rewrite(q1, q2, art["title"])
                 if follow:
                     while True:

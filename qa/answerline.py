@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from index.splitting import sentence_spans, trim_span
@@ -26,7 +27,7 @@ from .words import STOPWORDS, content_words, words
 if TYPE_CHECKING:
     from index.encoders import Encoder
 
-__all__ = ["EMBEDDING_WEIGHT", "answer_spans", "sentence_units", "sentence_scores"]
+__all__ = ["EMBEDDING_WEIGHT", "answer_spans", "sentence_scores", "sentence_units"]
 
 Span = tuple[int, int]
 
@@ -40,6 +41,8 @@ _PRONOUN_START = frozenset(
 )
 # A line that is list item, quote, table row, heading or code rather than wrapped prose.
 _STRUCTURED_LINE = re.compile(r"\s*(?:[-*+•>|#]|\d+[.)]\s|```|~~~)|\s{4}|\t")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")  # a prose sentence, not a code line
+_CODE_LINE = re.compile(r"\s{4}|\t")
 _FENCE = re.compile(r"\s*(```|~~~)[\w+-]*\s*$")
 _YEAR_OR_NUMBER = re.compile(r"\d")
 
@@ -48,19 +51,28 @@ def sentence_units(text: str) -> list[Span]:
     """Spans (offsets in ``text``) of the units an answer line may be: sentences of prose, and
     single lines of code, lists and tables. Fence lines are left out. Text with no sentence
     end is one unit (or one per line when its lines are structured)."""
+    if not ("\n" in text.strip() and _is_structured(text)):
+        return sentence_spans(text, 0, len(text))
     units: list[Span] = []
-    structured = "\n" in text.strip() and _is_structured(text)
-    for a, b in sentence_spans(text, 0, len(text)):
-        if structured and "\n" in text[a:b]:
-            units.extend(_lines(text, a, b))
-        else:
+    in_fence = False
+    for a, b in _lines(text, 0, len(text)):
+        line = text[a:b]
+        if _FENCE.fullmatch(line):
+            in_fence = not in_fence
+        elif in_fence or _CODE_LINE.match(text, _line_start(text, a)):
             units.append((a, b))
-    return [(a, b) for a, b in units if not _FENCE.fullmatch(text[a:b])]
+        else:
+            units.extend(sentence_spans(text, a, b))
+    return units
 
 
 def _is_structured(text: str) -> bool:
     lines = [line for line in text.split("\n") if line.strip()]
     return any(_STRUCTURED_LINE.match(line) for line in lines)
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
 
 
 def _lines(text: str, a: int, b: int) -> list[Span]:
@@ -106,18 +118,16 @@ def sentence_scores(
 
     weights = {w: weight(w) for w in q_stems}
     total = sum(weights.values()) or 1.0
-    q_bigrams = set(zip(q_stems, q_stems[1:], strict=False))
+    q_bigrams = set(pairwise(q_stems))
     wants = _answer_type(question) if answer_type else None
-    q_words = {w for w in words(question)}
+    q_words = set(words(question))
     scores: list[float] = []
     for sentence, bag, found in zip(sentences, bags, sets, strict=True):
         score = sum(weights[w] for w in q_stems if w in found) / total
         if q_bigrams:
-            shared = len(q_bigrams & set(zip(bag, bag[1:], strict=False)))
+            shared = len(q_bigrams & set(pairwise(bag)))
             score += 0.1 * shared / len(q_bigrams)
-        if wants == "number" and _YEAR_OR_NUMBER.search(sentence):
-            score += 0.05
-        elif wants == "name" and _new_capitalised(sentence, q_words):
+        if _has_answer_type(wants, sentence, q_words):
             score += 0.05
         scores.append(score)
     return scores
@@ -130,6 +140,12 @@ def _answer_type(question: str) -> str | None:
     if re.search(r"\b(who|whom|whose|where)\b", q):
         return "name"
     return None
+
+
+def _has_answer_type(wants: str | None, sentence: str, question_words: set[str]) -> bool:
+    if wants == "number":
+        return bool(_YEAR_OR_NUMBER.search(sentence))
+    return wants == "name" and _new_capitalised(sentence, question_words)
 
 
 def _new_capitalised(sentence: str, question_words: set[str]) -> bool:
@@ -156,8 +172,8 @@ def answer_spans(
 
     A unit is a sentence, or a line of a code block, list or table (see :func:`sentence_units`).
     With ``encoder``, each unit's score is ``(1 - embedding_weight) * lexical + embedding_weight *
-    cosine``; that embeds every unit (one batch). With ``neighbours``, a unit that is short
-    (under ``SHORT_SENTENCE`` words) is widened to the unit after it (else before), one that
+    cosine``; that embeds every unit (one batch). With ``neighbours``, a unit that is a short
+    sentence (under ``SHORT_SENTENCE`` words) is widened to the unit after it (else before), one that
     opens with a pronoun ("It was...") to the sentence before it, so the line reads on its own.
     ``idf`` and ``answer_type`` are passed to :func:`sentence_scores`.
     An empty passage gives ``()``; a passage of one unit gives that unit.
@@ -189,10 +205,11 @@ def answer_spans(
 
 def _neighbour(pieces: Sequence[str], i: int) -> int | None:
     """The unit to show with unit ``i``: the one before a sentence that opens with a pronoun,
-    the one after (else before) a short one; None when ``i`` reads on its own."""
+    the one after (else before) a short sentence (not a short line of code); None when ``i``
+    reads on its own."""
     tokens = words(pieces[i])
     if tokens and tokens[0] in _PRONOUN_START and i > 0:
         return i - 1
-    if len(tokens) < SHORT_SENTENCE and len(pieces) > 1:
+    if len(tokens) < SHORT_SENTENCE and _SENTENCE_END.search(pieces[i]) and len(pieces) > 1:
         return i + 1 if i + 1 < len(pieces) else i - 1
     return None

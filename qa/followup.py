@@ -34,9 +34,7 @@ _QUESTION_WORDS = frozenset("what which who whom whose when where why how".split
 # A history item longer than this many words is taken for an answer, not a question.
 LONG_TURN = 40
 # Capitalised runs ("Super Bowl 50", "Sydney Opera House"), allowing "of"/"the" inside.
-_NAME = re.compile(
-    r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|the|de|von|van|and)\s+)*[A-Z0-9][\w'’.-]*)*"
-)
+_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|the|de|von|van|and)\s+)*[A-Z0-9][\w'’.-]*)*")
 
 
 def _names(text: str) -> list[str]:
@@ -122,7 +120,7 @@ def _carry(turn: str, before: Sequence[str], question: str) -> list[str]:
             and w.lower() not in in_names
         ]
         terms = names + rest
-    have = set(words(question))
+    have = {w.removesuffix("'s") for w in words(question)}
     out: list[str] = []
     for term in terms:
         if term not in out and not set(words(term)) <= have:
