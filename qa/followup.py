@@ -25,8 +25,10 @@ _ANAPHORA = frozenset(
     "it its it's itself they them their theirs themselves he him his she her hers this these "
     "those there such".split()
 )
-# Pronouns for people: one after a name in the question usually points at that name.
-_PERSONAL = frozenset("he him his she her hers".split())
+# Personal and possessive pronouns: one after a name in the question usually points at that name
+# ("When did ABC sell its stations?"); measured on SQuAD (bench/followup.py), counting "its" and
+# "their" here halves the self-contained questions taken for follow-ups for 2% fewer follow-ups found.
+_INNER = frozenset("he him his she her hers its it's their theirs".split())
 # "How long did it take", "it costs": an "it" that points at nothing.
 _DUMMY_IT = re.compile(r"(?i)it\s+(?:takes?|took|costs?)\b")
 _LEADS = ("and ", "but ", "also ", "then ", "so ", "what about ", "how about ", "what of ")
@@ -54,9 +56,9 @@ def is_followup(question: str) -> bool:
     """Does ``question`` lean on an earlier turn?
 
     True for a question that opens with "and"/"what about"/..., one with fewer than two content
-    words, one with "it", "they", "its", "there", "this"... (not the "it" of "did it take"), and
-    one whose "he"/"she"/"his"/"her" comes before any name in the question it could point to
-    ("When did Beyoncé release her album?" stands alone).
+    words, one with "it", "they", "them", "there", "this"... (not the "it" of "did it take"), and
+    one whose "he"/"she"/"his"/"her"/"its"/"their" comes before any name in the question it could
+    point to ("When did Beyoncé release her album?" stands alone).
     """
     q = question.strip()
     low = q.lower()
@@ -71,7 +73,7 @@ def is_followup(question: str) -> bool:
     first_name = min((m.start() for m in _own_names(q)), default=len(q))
     for m in re.finditer(r"[^\W_]+(?:['’][^\W_]+)?", q):
         word = m.group().lower().replace("’", "'")
-        if word in _PERSONAL:  # "When did Beyoncé release her album?" points inside itself
+        if word in _INNER:  # "When did Beyoncé release her album?" points inside itself
             if m.start() < first_name:
                 return True
         elif word in _ANAPHORA and not _DUMMY_IT.match(q, m.start()):
@@ -111,10 +113,10 @@ def _carry(turn: str, before: Sequence[str], question: str) -> list[str]:
     else:
         turn = contextualize(turn, before)
         names = _names(turn)
-        in_names = {w for n in names for w in words(n)}
+        in_names = {w.removesuffix("'s") for n in names for w in words(n)}
         rest = [
             w
-            for w in re.findall(r"[^\W_]+(?:['’][^\W_]+)*", turn)
+            for w in re.findall(r"[^\W_]+", turn)
             if w.lower() not in STOPWORDS
             and w.lower() not in _ANAPHORA
             and w.lower() not in in_names
