@@ -33,7 +33,14 @@ from common import index_dir, index_folder, log, ticker
 
 import qa
 from index import DEFAULT_MODEL
-from qa.confidence import ConfidenceFeatures, confidence, features
+from qa.confidence import (
+    CONFIDENCE_THRESHOLD,
+    COVERAGE_WEIGHT,
+    MARGIN_WEIGHT,
+    ConfidenceFeatures,
+    confidence,
+    features,
+)
 
 OFF_TOPIC = [
     "what is the capital of France?",
@@ -213,7 +220,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         "| decision | threshold | calib. mean error | held-out false confident (unanswerable) | held-out false no-answer (answerable) | … when top-1 is right |"
     )
     print("|---|---|---|---|---|---|")
-    for label, r in (("top cosine only", score_only), ("best on calibration", best)):
+    shipped_errors = errors(held, COVERAGE_WEIGHT, MARGIN_WEIGHT, CONFIDENCE_THRESHOLD)
+    shipped = {
+        "coverage_weight": COVERAGE_WEIGHT,
+        "margin_weight": MARGIN_WEIGHT,
+        "threshold": CONFIDENCE_THRESHOLD,
+        "calibration_mean_error": round(
+            sum(errors(calib, COVERAGE_WEIGHT, MARGIN_WEIGHT, CONFIDENCE_THRESHOLD)[:2]) / 2, 4
+        ),
+        "held_false_confident": round(shipped_errors[0], 4),
+        "held_false_no_answer": round(shipped_errors[1], 4),
+        "held_false_no_answer_when_right": round(shipped_errors[2], 4),
+    }
+    rows = (
+        ("top cosine only", score_only),
+        ("best on calibration", best),
+        ("qa.confidence constants", shipped),
+    )
+    for label, r in rows:
         print(
             f"| {label}: score + {r['coverage_weight']}·coverage + {r['margin_weight']}·margin | "
             f"{r['threshold']:.3f} | {r['calibration_mean_error']:.3f} | {r['held_false_confident']:.3f} | "
@@ -235,7 +259,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"| {group} | {'yes' if g and g[0].answerable else 'no'} | {len(g)} | {conf / max(len(g), 1):.3f} |"
         )
     if args.json:
-        args.json.write_text(json.dumps({"table": table, "best": best}, indent=1) + "\n")
+        args.json.write_text(
+            json.dumps({"table": table, "best": best, "shipped": shipped}, indent=1) + "\n"
+        )
 
 
 if __name__ == "__main__":
