@@ -1,0 +1,268 @@
+"""Calibrating ``qa.confidence``: is the first result a confident match, or is the answer not here?
+
+    HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 python bench/confidence.py \\
+        --squad /work/shared/eval/squad/dev-v1.1.json --realdocs /work/shared/eval/realdocs \\
+        --scifact /work/shared/eval/scifact --work /work/bench-answer
+
+Answerable: SQuAD dev questions asked of the SQuAD index (``--squad-sample`` of them), realdocs
+questions asked of their own docs (pydantic, httpx). Unanswerable: questions asked of a corpus
+that does not hold their answer — SQuAD questions of the realdocs indexes, realdocs questions of
+the SQuAD index and of the other realdocs corpus, SciFact claims of SQuAD and realdocs, and
+off-topic questions ("what is the capital of France?") of docqa's own docs/.
+
+Every question retrieves 2 results (``--mode`` passed only when given) and gives
+``qa.confidence.features``. The questions are split in two random halves per group: on the
+calibration half, each (coverage weight, margin weight) is given the threshold with the least
+mean of the two error rates; the held-out half reports, for the best of them and for the top
+score alone, the false "confident" rate on unanswerable questions and the false "no good
+answer" rate on answerable ones (also on answerable questions whose first result is right).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from answerline import retrieve_kwargs, squad_index
+from common import index_dir, index_folder, log, ticker
+
+import qa
+from index import DEFAULT_MODEL
+from qa.confidence import (
+    CONFIDENCE_THRESHOLD,
+    COVERAGE_WEIGHT,
+    MARGIN_WEIGHT,
+    ConfidenceFeatures,
+    confidence,
+    features,
+)
+
+OFF_TOPIC = [
+    "what is the capital of France?",
+    "who won the 2014 football world cup?",
+    "how tall is Mount Everest?",
+    "what is the boiling point of water at sea level?",
+    "who wrote Pride and Prejudice?",
+    "how many moons does Jupiter have?",
+    "what is the recipe for banana bread?",
+    "when did the Roman Empire fall?",
+    "what is the population of Tokyo?",
+    "who painted the Mona Lisa?",
+    "how do I change a flat tyre?",
+    "what is the speed of light?",
+    "which planet is closest to the sun?",
+    "what causes the seasons on Earth?",
+    "who was the first president of the United States?",
+    "how do vaccines train the immune system?",
+]
+
+
+@dataclass(frozen=True)
+class Item:
+    group: str
+    answerable: bool
+    right: bool  # first result is the gold place (answerable questions only; else False)
+    f: ConfidenceFeatures
+
+
+def realdocs_questions(folder: Path, corpus: str) -> list[dict[str, Any]]:
+    path = folder / corpus / "questions.jsonl"
+    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--squad", type=Path, required=True)
+    parser.add_argument("--realdocs", type=Path, required=True)
+    parser.add_argument("--scifact", type=Path, required=True)
+    parser.add_argument(
+        "--docs", type=Path, default=Path(__file__).resolve().parent.parent / "docs"
+    )
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--mode", default=None, help="retrieval mode, passed only when given")
+    parser.add_argument("--squad-sample", type=int, default=3000)
+    parser.add_argument("--cross-sample", type=int, default=400, help="per unanswerable group")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    rng = random.Random(0)
+
+    _, squad_qs, squad_index_dir = squad_index(args.squad, args.work, args.model)
+    retrievers = {"squad": qa.Retriever(squad_index_dir, model=args.model)}
+    encoder = retrievers["squad"].encoder
+    for name, docs in [
+        ("pydantic", args.realdocs / "pydantic" / "docs"),
+        ("httpx", args.realdocs / "httpx" / "docs"),
+        ("docqa-docs", args.docs),
+    ]:
+        folder = index_dir(args.work, name, args.model)
+        index_folder(docs, folder, args.model, full=False, label=f"index {name}")
+        retrievers[name] = qa.Retriever(folder, encoder=encoder)
+
+    real = {c: realdocs_questions(args.realdocs, c) for c in ("pydantic", "httpx")}
+    claims = [json.loads(line)["text"] for line in (args.scifact / "queries.jsonl").open()]
+    squad_sample = rng.sample(squad_qs, min(args.squad_sample, len(squad_qs)))
+
+    def cross(questions: Sequence[str]) -> list[str]:
+        return rng.sample(list(questions), min(args.cross_sample, len(questions)))
+
+    squad_texts = [q for q, _, _ in squad_qs]
+    # (group, corpus, question, answerable, is_right(result) or None)
+    jobs: list[tuple[str, str, str, bool, Any]] = []
+    for q, src, para in squad_sample:
+        jobs.append(
+            (
+                "SQuAD on SQuAD",
+                "squad",
+                q,
+                True,
+                lambda r, s=src, p=para: (r.source, r.paragraph) == (s, p),
+            )
+        )
+    for c, qs in real.items():
+        for item in qs:
+            quote = collapse(item["answer"])
+            jobs.append(
+                (
+                    f"{c} on {c}",
+                    c,
+                    item["question"],
+                    True,
+                    lambda r, f=item["file"], a=quote: r.source == f and a in collapse(r.text),
+                )
+            )
+            jobs.append((f"{c} on SQuAD", "squad", item["question"], False, None))
+            other = "httpx" if c == "pydantic" else "pydantic"
+            jobs.append((f"{c} on {other}", other, item["question"], False, None))
+    for c in ("pydantic", "httpx"):
+        jobs.extend((f"SQuAD on {c}", c, q, False, None) for q in cross(squad_texts))
+        jobs.extend((f"SciFact on {c}", c, q, False, None) for q in cross(claims))
+    jobs.extend(("SciFact on SQuAD", "squad", q, False, None) for q in cross(claims))
+    for c in ("docqa-docs", "pydantic", "httpx", "squad"):
+        jobs.extend((f"off-topic on {c}", c, q, False, None) for q in OFF_TOPIC)
+
+    items: list[Item] = []
+    tick = ticker("confidence queries", every=30.0)
+    for n, (group, corpus, question, answerable, is_right) in enumerate(jobs, start=1):
+        results = retrievers[corpus].retrieve(question, k=2, **retrieve_kwargs(args.mode))
+        f = features(question, results[0].text, [r.score for r in results])
+        right = bool(is_right and is_right(results[0]))
+        items.append(Item(group, answerable, right, f))
+        tick("question", n, len(jobs))
+
+    by_group: dict[str, list[Item]] = {}
+    for it in items:
+        by_group.setdefault(it.group, []).append(it)
+    calib: list[Item] = []
+    held: list[Item] = []
+    for group_items in by_group.values():
+        shuffled = group_items[:]
+        rng.shuffle(shuffled)
+        half = len(shuffled) // 2
+        calib += shuffled[:half]
+        held += shuffled[half:]
+
+    def errors(data: Sequence[Item], cw: float, mw: float, t: float) -> tuple[float, float, float]:
+        pos = [confidence(i.f, coverage_weight=cw, margin_weight=mw) for i in data if i.answerable]
+        neg = [
+            confidence(i.f, coverage_weight=cw, margin_weight=mw) for i in data if not i.answerable
+        ]
+        right = [confidence(i.f, coverage_weight=cw, margin_weight=mw) for i in data if i.right]
+        false_yes = sum(v >= t for v in neg) / max(len(neg), 1)
+        false_no = sum(v < t for v in pos) / max(len(pos), 1)
+        false_no_right = sum(v < t for v in right) / max(len(right), 1)
+        return false_yes, false_no, false_no_right
+
+    def best_threshold(cw: float, mw: float) -> tuple[float, float]:
+        values = sorted(
+            {round(confidence(i.f, coverage_weight=cw, margin_weight=mw), 3) for i in calib}
+        )
+        best = (2.0, 0.0)
+        for t in values:
+            fy, fn, _ = errors(calib, cw, mw, t)
+            best = min(best, ((fy + fn) / 2, t))
+        return best
+
+    table = []
+    for cw in (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5):
+        for mw in (0.0, 0.5, 1.0):
+            cost, t = best_threshold(cw, mw)
+            fy, fn, fnr = errors(held, cw, mw, t)
+            table.append(
+                {
+                    "coverage_weight": cw,
+                    "margin_weight": mw,
+                    "threshold": t,
+                    "calibration_mean_error": round(cost, 4),
+                    "held_false_confident": round(fy, 4),
+                    "held_false_no_answer": round(fn, 4),
+                    "held_false_no_answer_when_right": round(fnr, 4),
+                }
+            )
+            log(str(table[-1]))
+    best = min(table, key=lambda r: r["calibration_mean_error"])
+    score_only = next(r for r in table if r["coverage_weight"] == 0.0 and r["margin_weight"] == 0.0)
+    answerable = sum(i.answerable for i in items)
+    print(
+        f"{len(items)} questions: {answerable} answerable, {len(items) - answerable} unanswerable; "
+        f"calibration half {len(calib)}, held-out half {len(held)}.\n"
+    )
+    print(
+        "| decision | threshold | calib. mean error | held-out false confident (unanswerable) | held-out false no-answer (answerable) | … when top-1 is right |"
+    )
+    print("|---|---|---|---|---|---|")
+    shipped_errors = errors(held, COVERAGE_WEIGHT, MARGIN_WEIGHT, CONFIDENCE_THRESHOLD)
+    shipped = {
+        "coverage_weight": COVERAGE_WEIGHT,
+        "margin_weight": MARGIN_WEIGHT,
+        "threshold": CONFIDENCE_THRESHOLD,
+        "calibration_mean_error": round(
+            sum(errors(calib, COVERAGE_WEIGHT, MARGIN_WEIGHT, CONFIDENCE_THRESHOLD)[:2]) / 2, 4
+        ),
+        "held_false_confident": round(shipped_errors[0], 4),
+        "held_false_no_answer": round(shipped_errors[1], 4),
+        "held_false_no_answer_when_right": round(shipped_errors[2], 4),
+    }
+    rows = (
+        ("top cosine only", score_only),
+        ("best on calibration", best),
+        ("qa.confidence constants", shipped),
+    )
+    for label, r in rows:
+        print(
+            f"| {label}: score + {r['coverage_weight']}·coverage + {r['margin_weight']}·margin | "
+            f"{r['threshold']:.3f} | {r['calibration_mean_error']:.3f} | {r['held_false_confident']:.3f} | "
+            f"{r['held_false_no_answer']:.3f} | {r['held_false_no_answer_when_right']:.3f} |"
+        )
+    print("\nHeld-out rate of 'confident' per group, best decision:\n")
+    print("| group | answerable | questions (held-out) | confident |")
+    print("|---|---|---|---|")
+    for group in by_group:
+        g = [i for i in held if i.group == group]
+        conf = sum(
+            confidence(
+                i.f, coverage_weight=best["coverage_weight"], margin_weight=best["margin_weight"]
+            )
+            >= best["threshold"]
+            for i in g
+        )
+        print(
+            f"| {group} | {'yes' if g and g[0].answerable else 'no'} | {len(g)} | {conf / max(len(g), 1):.3f} |"
+        )
+    if args.json:
+        args.json.write_text(
+            json.dumps({"table": table, "best": best, "shipped": shipped}, indent=1) + "\n"
+        )
+
+
+if __name__ == "__main__":
+    main()
