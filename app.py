@@ -9,12 +9,13 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.errors import DocqaError
 from qa.background import BackgroundSync, SyncStatus
+from qa.confidence import WEAK_ANSWER
 from qa.context import passage_context
 from qa.results import Result
 from qa.retriever import Retriever
@@ -34,6 +35,8 @@ __all__ = [
 
 # Passage text shown in a chat reply; the source panel shows the whole passage.
 _SNIPPET_CHARS = 400
+# Earlier questions kept for follow-ups.
+_TURNS = 6
 
 _MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
@@ -60,7 +63,16 @@ def render_reply(question: str, results: list[Result]) -> str:
     """The assistant's chat message: numbered passages with citation, score and text."""
     if not results:
         return "The index has no passages yet. Add documents and run `docqa index`."
-    lines = [f"Top {len(results)} passages for *{md_escape(question.strip())}*:", ""]
+    top = results[0]
+    if top.confident:
+        lines = [
+            f"**Answer:** {md_escape(' '.join((top.answer or top.text).split()))}",
+            f"*[1] {md_escape(top.citation)}*",
+            "",
+        ]
+    else:
+        lines = [f"**{md_escape(WEAK_ANSWER)}**", ""]
+    lines += [f"Top {len(results)} passages for *{md_escape(question.strip())}*:", ""]
     for r in results:
         stale = " ⚠ *source changed since indexing*" if r.stale else ""
         lines.append(f"**[{r.rank}]** {md_escape(r.citation)} · score {r.score:.3f}{stale}")
@@ -107,15 +119,23 @@ def render_context(retriever: Retriever, result: Result) -> str:
 
 
 def chat_turn(
-    retriever: Retriever, question: str, history: list[dict[str, Any]], k: int
+    retriever: Retriever,
+    question: str,
+    history: list[dict[str, Any]],
+    k: int,
+    *,
+    mode: str = "hybrid",
+    asked: Sequence[str] = (),
 ) -> tuple[list[dict[str, Any]], list[Result]]:
     """One exchange: the history with the question and the reply appended, and the results.
 
-    A bad question or an index problem becomes the reply text instead of an exception.
+    ``asked`` holds the conversation's earlier questions, as typed: a follow-up question is
+    searched with the words it refers to. A bad question or an index problem becomes the
+    reply text instead of an exception.
     """
     history = [*history, {"role": "user", "content": md_escape(question)}]
     try:
-        results = retriever.retrieve(question, k)
+        results = retriever.retrieve(question, k, mode=mode, history=list(asked))
     except (DocqaError, ValueError) as exc:
         history.append({"role": "assistant", "content": md_escape(str(exc))})
         return history, []
@@ -177,12 +197,17 @@ def build_app(retriever: Retriever, *, k: int = 5, docs: str | Path | None = Non
 
     sync = BackgroundSync(retriever, docs=docs)
 
-    def answer(question: str, history: list[dict[str, Any]], k: float) -> tuple[Any, ...]:
-        history, results = chat_turn(retriever, question, history, int(k))
+    def answer(
+        question: str, history: list[dict[str, Any]], k: float, mode: str, asked: list[str]
+    ) -> tuple[Any, ...]:
+        asked = asked if history else []  # the chat was cleared: a new conversation
+        history, results = chat_turn(
+            retriever, question, history, int(k), mode=mode or "hybrid", asked=asked
+        )
         choices = [(f"[{r.rank}] {r.citation}", r.rank) for r in results]
         first = render_context(retriever, results[0]) if results else ""
         picked = gr.update(choices=choices, value=1 if results else None)
-        return history, "", picked, results, first
+        return history, "", picked, results, first, [*asked, question][-_TURNS:]
 
     def open_passage(rank: int | None, results: list[Result]) -> str:
         for r in results or []:
@@ -190,9 +215,9 @@ def build_app(retriever: Retriever, *, k: int = 5, docs: str | Path | None = Non
                 return render_context(retriever, r)
         return ""
 
-    def retrieve_api(question: str, k: int = 5) -> list[dict[str, Any]]:
+    def retrieve_api(question: str, k: int = 5, mode: str = "hybrid") -> list[dict[str, Any]]:
         """Ranked passages with citations for a question, as JSON objects (same keys as `docqa ask --json`)."""
-        return [r.to_dict() for r in retriever.retrieve(question, int(k))]
+        return [r.to_dict() for r in retriever.retrieve(question, int(k), mode=mode)]
 
     with gr.Blocks(title="docqa", analytics_enabled=False) as demo:
         gr.Markdown("## docqa: ask your documents")
@@ -211,17 +236,25 @@ def build_app(retriever: Retriever, *, k: int = 5, docs: str | Path | None = Non
                     autofocus=True,
                     submit_btn=True,
                 )
-                top_k = gr.Slider(1, 20, value=k, step=1, label="Passages to show")
+                with gr.Row():
+                    top_k = gr.Slider(1, 20, value=k, step=1, label="Passages to show")
+                    mode = gr.Radio(
+                        ["hybrid", "dense", "lexical"],
+                        value="hybrid",
+                        label="Ranking",
+                        info="hybrid: meaning and words; dense: meaning; lexical: words",
+                    )
             with gr.Column(scale=2):
                 picker = gr.Dropdown(
                     label="Open a cited passage in its source", choices=[], interactive=True
                 )
                 source = gr.HTML(elem_classes=["docqa-source-panel"])
         results = gr.State([])
+        earlier = gr.State([])  # the conversation's questions, as typed, for follow-ups
         asked = question.submit(
             answer,
-            [question, chat, top_k],
-            [chat, question, picker, results, source],
+            [question, chat, top_k, mode, earlier],
+            [chat, question, picker, results, source, earlier],
             api_visibility="private",
         )
         question.submit(lambda: status_line(retriever), None, status, api_visibility="private")

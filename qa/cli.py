@@ -24,6 +24,7 @@ from index.generations import current_generation
 from index.manifest import read_manifest
 from index.store import open_snapshot
 
+from .confidence import WEAK_ANSWER
 from .results import Result
 
 __all__ = ["main"]
@@ -205,6 +206,12 @@ def ask_cmd(
         return
     if not results:
         click.echo("the index has no passages")
+    elif results[0].confident:
+        top = results[0]
+        click.echo(click.style("Answer: ", bold=True) + _one_line(top.answer or top.text))
+        click.echo(f"        ({top.citation})\n")
+    else:
+        click.echo(click.style(WEAK_ANSWER, bold=True) + "\n")
     for r in results:
         flag = "  [source changed since indexing]" if r.stale else ""
         click.echo(
@@ -215,6 +222,10 @@ def ask_cmd(
         for place in r.also_in:
             click.echo(f"   also in {place}")
         click.echo("   " + r.text.replace("\n", "\n   ") + "\n")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _explanation(r: Result) -> str:

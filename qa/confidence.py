@@ -22,6 +22,7 @@ __all__ = [
     "CONFIDENCE_THRESHOLD",
     "COVERAGE_WEIGHT",
     "MARGIN_WEIGHT",
+    "WEAK_ANSWER",
     "ConfidenceFeatures",
     "confidence",
     "features",
@@ -35,6 +36,9 @@ __all__ = [
 # coverage weight (of 0-0.5) and margin weight (of 0, 0.5, 1) with the least mean of the two error
 # rates at their best threshold; the margin did not help. Held out: 4.4% of unanswerable questions
 # taken as confident, 5.2% of answerable ones as "no good answer" (top cosine alone: 7.0%, 3.9%).
+# What the CLI and the chat say instead of an answer line when the best passage is not a
+# confident match.
+WEAK_ANSWER = "No passage answers this well; the closest are:"
 CONFIDENCE_THRESHOLD = 0.51
 COVERAGE_WEIGHT = 0.4
 MARGIN_WEIGHT = 0.0

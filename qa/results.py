@@ -24,6 +24,11 @@ class Result(Passage):
     not find the passage; ``matched_terms``, the question's words (stopwords left out) that the
     passage holds, in lexical and hybrid modes. ``also_in``: citations of other places whose
     text is identical (white space aside), collapsed into this result.
+
+    The answer: ``answer_spans``, file offsets (like ``start``/``end``) of the sentences that
+    best answer the question, best first, and ``answer``, the text of the first; ``confident``,
+    whether the best passage of the result set is a confident match (False: no passage answers
+    the question well; these are only the closest).
     """
 
     score: float
@@ -36,6 +41,17 @@ class Result(Passage):
     lexical_rank: int | None = None
     matched_terms: tuple[str, ...] = ()
     also_in: tuple[str, ...] = ()
+    answer_spans: tuple[tuple[int, int], ...] = ()
+    confident: bool = True
+
+    @property
+    def answer(self) -> str:
+        """The sentence(s) of the passage that best answer the question (its first answer span);
+        for the first result, the answer line."""
+        if not self.answer_spans:
+            return ""
+        a, b = self.answer_spans[0]
+        return self.text[a - self.start : b - self.start]
 
     @classmethod
     def of(cls, passage: Passage, *, score: float, rank: int, **how: Any) -> Result:
@@ -51,4 +67,6 @@ class Result(Passage):
                 data[key] = round(data[key], 6)
         data["matched_terms"] = list(self.matched_terms)
         data["also_in"] = list(self.also_in)
+        data["answer_spans"] = [list(span) for span in self.answer_spans]
+        data["answer"] = self.answer
         return data

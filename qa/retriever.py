@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 from index.encoders import Encoder, load_encoder, model_name
 from index.errors import ModelMismatchError
@@ -14,7 +17,10 @@ from index.manifest import Manifest
 from index.store import IndexSnapshot, open_snapshot
 
 from . import fusion
+from .answerline import answer_spans
+from .confidence import features, is_confident
 from .diversity import Candidate, diversify
+from .followup import contextualize
 from .results import Result
 
 __all__ = ["CANDIDATES", "HYBRID_WEIGHTS", "MODES", "Retriever", "retrieve"]
@@ -65,9 +71,23 @@ class Retriever:
             return self._snapshot
 
     def retrieve(
-        self, question: str, k: int = 5, *, mode: str = "hybrid", per_file: int | None = 3
+        self,
+        question: str,
+        k: int = 5,
+        *,
+        mode: str = "hybrid",
+        per_file: int | None = 3,
+        history: Sequence[str] = (),
     ) -> list[Result]:
         """The ``k`` passages that best answer ``question``, best first.
+
+        ``history`` holds the conversation's earlier turns, oldest first (the user's questions,
+        and answers if the caller has them): a follow-up that leans on them ("and who designed
+        it?") is searched with the words it refers to; a self-contained question is searched
+        as it is. Each result carries ``answer_spans``, the file spans of the sentences in it
+        that best answer the question (the first result's first span is the answer line), and
+        ``confident``: whether the best passage is a confident match (see :mod:`qa.confidence`),
+        the same for every result of one call.
 
         ``mode``: ``"hybrid"`` (meaning and words, fused), ``"dense"`` (meaning: the embedding)
         or ``"lexical"`` (words: BM25). At most ``per_file`` results come from one file
@@ -78,14 +98,18 @@ class Retriever:
         LexicalIndexMissingError on an index built before the word index existed.
         """
         _check_arguments(question, k, mode, per_file)
+        if isinstance(history, str):
+            raise ValueError("history must be a list of earlier turns, not one string")
+        query = contextualize(question.strip(), [str(turn) for turn in history])
         snap = self.snapshot()
         depth = max(CANDIDATES, 4 * k)
         dense: list[tuple[int, float]] = []
         lexical: list[LexicalHit] = []
         if mode != "dense":
-            lexical = snap.lexical_search(question, depth)
+            lexical = snap.lexical_search(query, depth)
+        vector = self.encoder.embed([query])[0]  # in lexical mode too: confidence needs it
         if mode != "lexical":
-            dense = snap.search(self.encoder.embed([question.strip()])[0], depth)
+            dense = snap.search(vector, depth)
         ranked = _fuse(mode, dense, [(h.id, h.score) for h in lexical])
         texts = snap.texts(pid for pid, _ in ranked)
         candidates = [Candidate(pid, *texts[pid]) for pid, _ in ranked if pid in texts]
@@ -95,6 +119,10 @@ class Retriever:
         seen_dense = {pid: (rank, s) for rank, (pid, s) in enumerate(dense, start=1)}
         seen_lexical = {h.id: (rank, h) for rank, h in enumerate(lexical, start=1)}
         root = Path(snap.manifest.docs_root)
+        cosines = _cosines(snap, vector, [pick.id for pick in picks], seen_dense)
+        confident = bool(picks) and is_confident(
+            features(query, by_id[picks[0].id].text, [cosines[pick.id] for pick in picks])
+        )
         out: list[Result] = []
         for pick in picks:
             p = by_id[pick.id]
@@ -113,9 +141,27 @@ class Retriever:
                     lexical_rank=l_rank,
                     matched_terms=hit.terms if hit else (),
                     also_in=tuple(by_id[d].citation for d in pick.duplicates if d in by_id),
+                    answer_spans=answer_spans(query, p.text, p.start),
+                    confident=confident,
                 )
             )
         return out
+
+
+def _cosines(
+    snap: IndexSnapshot,
+    vector: np.ndarray,
+    ids: list[int],
+    seen: dict[int, tuple[int, float]],
+) -> dict[int, float]:
+    """The dense cosine of each of ``ids`` with the question: from the dense ranking, or from
+    the stored vectors for passages it did not reach (lexical mode, a lexical-only hit)."""
+    out = {pid: seen[pid][1] for pid in ids if pid in seen}
+    missing = [pid for pid in ids if pid not in out]
+    if missing:
+        scores = snap.vectors(missing) @ np.asarray(vector, dtype=np.float32)
+        out.update(zip(missing, (float(s) for s in scores), strict=True))
+    return out
 
 
 def _check_arguments(question: str, k: int, mode: str, per_file: int | None) -> None:
@@ -150,12 +196,15 @@ def retrieve(
     model: str | None = None,
     mode: str = "hybrid",
     per_file: int | None = 3,
+    history: Sequence[str] = (),
 ) -> list[Result]:
     """One-shot retrieval: loads the index and model, answers, and lets them go.
 
     For more than one question, make a :class:`Retriever` once and call its ``retrieve``.
     """
-    return Retriever(index, model=model).retrieve(question, k, mode=mode, per_file=per_file)
+    return Retriever(index, model=model).retrieve(
+        question, k, mode=mode, per_file=per_file, history=history
+    )
 
 
 def _check_model(index_dir: Path, built_with: str, wanted: str) -> None:

@@ -93,8 +93,32 @@ def test_ask_json_items(hashing_index: Path) -> None:
 def test_ask_human_output(hashing_index: Path) -> None:
     code, out, _ = run("ask", "capital of France", "--index", str(hashing_index), "-k", "1")
     assert code == 0
-    assert out.startswith("1. sub/notes.txt ¶2 · line 3")
-    assert "Paris" in out
+    answer, citation, _, first = out.splitlines()[:4]
+    assert answer == "Answer: The capital of France is Paris, a city on the Seine."
+    assert citation.strip() == "(sub/notes.txt ¶2 · line 3)"
+    assert first.startswith("1. sub/notes.txt ¶2 · line 3")
+
+
+def test_ask_says_plainly_when_no_passage_answers_well(hashing_index: Path) -> None:
+    code, out, _ = run("ask", "zxq wvy plk", "--index", str(hashing_index), "-k", "2")
+    assert code == 0
+    assert out.splitlines()[0] == "No passage answers this well; the closest are:"
+    assert "Answer:" not in out
+    code, out, _ = run("ask", "zxq wvy plk", "--index", str(hashing_index), "--json")
+    assert {item["confident"] for item in json.loads(out)} == {False}
+
+
+def test_ask_json_carries_the_answer_line_as_file_offsets(
+    hashing_index: Path, corpus: Path
+) -> None:
+    code, out, _ = run("ask", "capital of France", "--index", str(hashing_index), "--json")
+    assert code == 0
+    top = json.loads(out)[0]
+    assert top["confident"] is True
+    (a, b), *_ = top["answer_spans"]
+    text = (corpus / top["source"]).read_text(encoding="utf-8")
+    assert text[a:b] == top["answer"] == "The capital of France is Paris, a city on the Seine."
+    assert top["start"] <= a < b <= top["end"]
 
 
 def test_status_json(hashing_index: Path, corpus: Path) -> None:
