@@ -50,6 +50,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import realdocs
 from common import (
     DEFAULT_WORK,
     SQUAD_K,
@@ -198,13 +199,33 @@ def run_scifact(folder: Path, work: Path, model: str, *, full: bool, mode: str) 
         recall.append(recall_at_k(ranking, qrels[qid], 100))
         tick("claim", n, len(claims))
     seconds = time.perf_counter() - started
+    latency = _latency(retriever, list(claims.values()), mode)
     return info | {
+        "retrieve_ms_p50": latency[0],
+        "retrieve_ms_p99": latency[1],
         "queries": len(claims),
         "nDCG@10": mean(ndcg),
         "R@100": mean(recall),
         "query_seconds": round(seconds, 1),
         "queries_per_second": round(len(claims) / seconds, 1),
     }
+
+
+def _latency(retriever: qa.Retriever, questions: list[str], mode: str) -> tuple[float, float]:
+    """p50 and p99 milliseconds of one ``retrieve(q, k=5)`` as a user calls it (query encode,
+    search, fusion, answer line, confidence and formatting), over ``questions`` after a warm-up."""
+    for q in questions[:10]:
+        retriever.retrieve(q, k=5, mode=mode)
+    times = []
+    for q in questions:
+        started = time.perf_counter()
+        retriever.retrieve(q, k=5, mode=mode)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return (
+        round(times[len(times) // 2], 1),
+        round(times[min(len(times) - 1, int(len(times) * 0.99))], 1),
+    )
 
 
 def _documents(retriever: qa.Retriever, claim: str, mode: str) -> list[str]:
@@ -225,38 +246,67 @@ def _titled(title: str, text: str) -> str:
     return one_line(f"{title} {text}")
 
 
-def markdown(model: str, results: dict[str, dict[str, Any]], mode: str = "hybrid") -> str:
-    sq, sf = results.get("squad", {}), results.get("scifact", {})
+def markdown(model: str, runs: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """One table: a row per mode, realdocs (per corpus), SQuAD, SciFact and latency columns."""
 
-    def cell(d: dict[str, Any], key: str) -> str:
-        return f"{d[key]:.3f}" if key in d else "–"
+    def cell(d: dict[str, Any] | None, key: str) -> str:
+        return f"{d[key]:.3f}" if d and key in d else "–"
 
-    cells = [cell(sf, "nDCG@10"), cell(sf, "R@100")] + [
-        cell(sq, k) for k in ("R@1", "R@5", "R@20", "MRR@10")
-    ]
+    modes = list(runs)
+    corpora = list(dict.fromkeys(c for r in runs.values() for c in r.get("realdocs", {})))
+    head = ["mode"]
+    for c in corpora:
+        head += [f"{c} R@1", "R@5", "R@20", "MRR@10"]
+    head += ["SQuAD R@1", "R@5", "R@20", "MRR@10", "SciFact nDCG@10", "R@100", "p50 ms", "p99 ms"]
     lines = [
-        "| system | SciFact nDCG@10 | SciFact R@100 | SQuAD R@1 | R@5 | R@20 | MRR@10 |",
-        "|---|---|---|---|---|---|---|",
-        f"| docqa ({model_name(model)}, {mode}), files → index → Retriever | "
-        + " | ".join(cells)
-        + " |",
+        f"docqa ({model_name(model)}), files → index → Retriever",
         "",
-        "| corpus | files | paragraphs | split paragraphs | passages | embedded | build s | queries | query s | queries/s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
     ]
-    for task, d in results.items():
-        queries = d.get("questions", d.get("queries"))
+    for mode in modes:
+        r = runs[mode]
+        row = [mode]
+        for c in corpora:
+            rd = r.get("realdocs", {}).get(c)
+            row += [cell(rd, k) for k in ("R@1", "R@5", "R@20", "MRR@10")]
+        sq, sf = r.get("squad"), r.get("scifact")
+        row += [cell(sq, k) for k in ("R@1", "R@5", "R@20", "MRR@10")]
+        row += [cell(sf, "nDCG@10"), cell(sf, "R@100")]
+        row += [
+            str(sf["retrieve_ms_p50"]) if sf else "–",
+            str(sf["retrieve_ms_p99"]) if sf else "–",
+        ]
+        lines.append("| " + " | ".join(row) + " |")
+    lines += [
+        "",
+        "| corpus | files | paragraphs | split paragraphs | joined passages | passages | embedded | build s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    first = runs[modes[0]]
+    for task in ("squad", "scifact"):
+        d = first.get(task)
+        if d:
+            lines.append(
+                f"| {task} | {d['files']} | {d['units']} | {d['split_units']} (max {d['max_parts']} parts) | "
+                f"{d['joined_passages']} | {d['passages']} | {d['embedded']} | {d['build_seconds']} |"
+            )
+    for c, d in first.get("realdocs", {}).items():
+        info = d["index"]
         lines.append(
-            f"| {task} | {d['files']} | {d['units']} | {d['split_units']} (max {d['max_parts']} parts) | "
-            f"{d['passages']} | {d['embedded']} | {d['build_seconds']} | {queries} | "
-            f"{d['query_seconds']} | {d['queries_per_second']} |"
+            f"| {c} | – | – | – | {info['joined']} | {info['passages']} | {info['embedded']} | {info['build_seconds']} |"
         )
+    sq = first.get("squad")
     if sq:
         lines.append(
-            f"\nSQuAD: {sq['questions_on_split_paragraphs']} questions ask about a split paragraph, "
+            f"\nSQuAD ({modes[0]}): {sq['questions_on_split_paragraphs']} questions ask about a split paragraph, "
             f"R@1 {sq['R@1_on_split_paragraphs']:.3f} (whole paragraphs {sq['R@1_on_whole_paragraphs']:.3f}); "
-            f"{sq['rank1_misses_same_article']:.0%} of rank-1 misses are a sibling paragraph; "
-            f"{sq['questions_with_repeated_paragraph']} top-20 lists repeat a paragraph."
+            f"{sq['rank1_misses_same_article']:.0%} of rank-1 misses are a sibling paragraph."
+        )
+    if any("scifact" in r for r in runs.values()):
+        lines.append(
+            "Latency: one `retrieve(q, k=5)` per SciFact claim on the SciFact index (10k passages), "
+            "after 10 warm-up questions: query encode, search, fusion, answer line, confidence."
         )
     return "\n".join(lines)
 
@@ -273,10 +323,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--work", type=Path, default=DEFAULT_WORK, help="work dir (default: %(default)s)"
     )
-    parser.add_argument("--only", choices=("squad", "scifact", "formats"), help="run one benchmark")
+    parser.add_argument(
+        "--only", choices=("squad", "scifact", "formats", "realdocs"), help="run one benchmark"
+    )
     add_arguments(parser)  # --formats, --articles, --every
     parser.add_argument(
-        "--mode", choices=qa.MODES, default="hybrid", help="ranking (default: %(default)s)"
+        "--modes",
+        default=",".join(qa.MODES),
+        help="comma-separated rankings to run, each a row (default: %(default)s)",
+    )
+    parser.add_argument("--realdocs", type=Path, help="shared/eval/realdocs")
+    parser.add_argument("--corpora", default="pydantic,httpx", help="realdocs corpora to run")
+    parser.add_argument(
+        "--guide", action="store_true", help="also docqa's docs/ with bench/guide/questions.jsonl"
     )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument(
@@ -285,12 +344,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    tasks = [args.only] if args.only else ["squad", "scifact"] + ["formats"] * bool(args.formats)
+    modes = [m for m in args.modes.split(",") if m]
+    if not modes or set(modes) - set(qa.MODES):
+        parser.error(f"--modes takes some of {', '.join(qa.MODES)}, got {args.modes!r}")
+    tasks = (
+        [args.only]
+        if args.only
+        else [
+            t
+            for t in ("realdocs", "squad", "scifact")
+            if getattr(args, t) or (t == "realdocs" and args.guide)
+        ]
+        + ["formats"] * bool(args.formats)
+    )
+    if not tasks:
+        parser.error("give --realdocs, --squad or --scifact (PATH of the data)")
     for task in tasks:
         data = "squad" if task == "formats" else task  # the formats run writes SQuAD articles
-        if getattr(args, data) is None:
+        if getattr(args, data) is None and not (task == "realdocs" and args.guide):
             parser.error(f"--{data} PATH is required (or choose another with --only)")
-    results: dict[str, dict[str, Any]] = {}
+    runs: dict[str, dict[str, Any]] = {m: {} for m in modes}
     by_format: dict[str, dict[str, Any]] = {}
     if "formats" in tasks:
         by_format = run_formats(
@@ -302,22 +375,32 @@ def main(argv: Sequence[str] | None = None) -> None:
             articles=args.articles,
             every=args.every,
         )
-    if "squad" in tasks:
-        results["squad"] = run_squad(
-            args.squad, args.work, args.model, full=args.full, mode=args.mode
-        )
-    if "scifact" in tasks:
-        results["scifact"] = run_scifact(
-            args.scifact, args.work, args.model, full=args.full, mode=args.mode
-        )
-    if results:
-        print(markdown(args.model, results, args.mode))
+    if "realdocs" in tasks:
+        for name, docs, questions_file in realdocs.corpora(args):
+            folder, info = realdocs.build(name, docs, args.work, args.model, full=args.full)
+            log(f"{name}: {info}")
+            retriever = qa.Retriever(folder, model=args.model)
+            questions = realdocs.load_questions(questions_file)
+            for mode in modes:
+                scores, _ = realdocs.run_corpus(retriever, questions, mode)
+                runs[mode].setdefault("realdocs", {})[name] = scores | {"index": info}
+    for mode in modes:
+        if "squad" in tasks:
+            runs[mode]["squad"] = run_squad(
+                args.squad, args.work, args.model, full=args.full and mode == modes[0], mode=mode
+            )
+        if "scifact" in tasks:
+            runs[mode]["scifact"] = run_scifact(
+                args.scifact, args.work, args.model, full=args.full and mode == modes[0], mode=mode
+            )
+    if any(runs.values()):
+        print(markdown(args.model, runs))
     if by_format:
-        print(("\n" if results else "") + formats_markdown(args.model, by_format))
+        print(("\n" if any(runs.values()) else "") + formats_markdown(args.model, by_format))
     if args.json:
         extra = {"formats": by_format} if by_format else {}
         args.json.write_text(
-            json.dumps({"model": model_name(args.model)} | results | extra, indent=1) + "\n"
+            json.dumps({"model": model_name(args.model), "modes": runs} | extra, indent=1) + "\n"
         )
 
 
