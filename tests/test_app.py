@@ -153,3 +153,29 @@ def test_long_passages_are_cut_in_the_reply_but_whole_in_the_source(tmp_path: Pa
     reply = render_reply("word5", [result])
     assert "word10 " in reply and "word199" not in reply and " …" in reply
     assert "word199" in render_context(retriever, result)
+
+
+def test_a_reply_opens_with_the_answer_line_or_says_no_passage_answers_well(
+    hashing_index: Path,
+) -> None:
+    retriever = Retriever(hashing_index)
+    history, _ = chat_turn(retriever, "capital of France", [], 2)
+    first = history[1]["content"].splitlines()[0]
+    assert first.startswith("**Answer:** The capital of France is Paris")
+    history, _ = chat_turn(retriever, "zxq wvy plk", [], 2)
+    assert history[1]["content"].startswith("**No passage answers this well; the closest are:**")
+
+
+def test_chat_turn_searches_a_follow_up_with_the_earlier_questions(hashing_index: Path) -> None:
+    retriever = Retriever(hashing_index)
+    _, alone = chat_turn(retriever, "and how much of it is there?", [], 1, mode="lexical")
+    _, followed = chat_turn(
+        retriever,
+        "and how much of it is there?",
+        [],
+        1,
+        mode="lexical",
+        asked=["bananas potassium"],
+    )
+    assert followed[0].citation == "sub/notes.txt ¶1 · line 1"
+    assert [r.citation for r in alone] != [r.citation for r in followed]

@@ -188,3 +188,67 @@ def test_passage_context_in_a_large_text_file_reads_only_around_the_passage(
         body[r.start - len(ctx.before) : r.end + len(ctx.after)]
         == ctx.before + ctx.text + ctx.after
     )
+
+
+TOWERS = {
+    "eiffel.txt": "The Eiffel Tower was designed by the engineering firm of Gustave Eiffel and "
+    "completed in 1889 for the World's Fair in Paris. It stands 330 metres tall on the Champ "
+    "de Mars and was the tallest structure in the world for forty-one years.\n",
+    "pisa.txt": "The Leaning Tower of Pisa is the bell tower of the cathedral of Pisa. Its "
+    "construction began in 1173 and took almost two hundred years, because wars stopped the "
+    "work twice; the soft ground under it made it lean during the building.\n",
+}
+
+
+@pytest.fixture
+def towers(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in TOWERS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    build_index(docs, IndexConfig(index_dir=tmp_path / "index", model="hashing"))
+    return tmp_path / "index"
+
+
+def test_a_follow_up_is_searched_with_the_question_it_refers_to(towers: Path) -> None:
+    retriever = qa.Retriever(towers)
+    follow_up = "and how long did its construction take?"
+    with_history = retriever.retrieve(follow_up, k=1, history=["Who designed the Eiffel Tower?"])
+    assert with_history[0].source == "eiffel.txt"
+    assert retriever.retrieve(follow_up, k=1)[0].source == "pisa.txt"  # "construction" alone
+
+
+def test_a_self_contained_question_ignores_the_history(towers: Path) -> None:
+    retriever = qa.Retriever(towers)
+    question = "Why does the Leaning Tower of Pisa lean?"
+    alone = retriever.retrieve(question, k=2)
+    after = retriever.retrieve(question, k=2, history=["Who designed the Eiffel Tower?"])
+    assert [r.citation for r in after] == [r.citation for r in alone]
+    assert after[0].source == "pisa.txt"
+
+
+def test_history_is_a_list_of_turns_not_one_string(towers: Path) -> None:
+    with pytest.raises(ValueError, match="history"):
+        qa.Retriever(towers).retrieve("and when?", history="Who designed it?")  # type: ignore[arg-type]
+
+
+def test_each_result_carries_its_best_sentence_as_file_offsets(towers: Path) -> None:
+    docs = Path(qa.Retriever(towers).manifest.docs_root)
+    for mode in ("hybrid", "dense", "lexical"):
+        top = qa.Retriever(towers).retrieve("How tall is it on the Champ de Mars?", k=2, mode=mode)[
+            0
+        ]
+        (a, b), *_ = top.answer_spans
+        source = (docs / top.source).read_text(encoding="utf-8")
+        assert top.start <= a < b <= top.end
+        assert source[a:b] == top.answer
+        assert "330 metres tall" in top.answer
+        assert top.to_dict()["answer_spans"][0] == [a, b]
+
+
+def test_confident_is_one_flag_for_the_whole_result_set(towers: Path) -> None:
+    retriever = qa.Retriever(towers)
+    good = retriever.retrieve("Who designed the Eiffel Tower in Paris?", k=2)
+    assert {r.confident for r in good} == {True}
+    weak = retriever.retrieve("quantum chromodynamics lattice", k=2)
+    assert {r.confident for r in weak} == {False}
