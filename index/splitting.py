@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["sentence_spans", "split_to_fit", "trim_span"]
+__all__ = ["line_spans", "sentence_spans", "split_to_fit", "trim_span"]
 
 Span = tuple[int, int]
 
@@ -63,7 +63,7 @@ def split_to_fit(
 def _fitting_units(
     text: str, start: int, end: int, fits: Callable[[str], bool], *, code: bool
 ) -> list[Span]:
-    units = _line_spans(text, start, end) if code else sentence_spans(text, start, end)
+    units = line_spans(text, start, end) if code else sentence_spans(text, start, end)
     if len(units) <= 1:
         units = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
         if len(units) <= 1:
@@ -131,7 +131,8 @@ def _split_chars(text: str, start: int, end: int, fits: Callable[[str], bool]) -
     return parts
 
 
-def _line_spans(text: str, start: int, end: int) -> list[Span]:
+def line_spans(text: str, start: int, end: int) -> list[Span]:
+    """Spans of the non-blank lines in ``text[start:end]``, trimmed, in order."""
     spans: list[Span] = []
     pos = start
     while pos < end:

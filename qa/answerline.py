@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from index.splitting import sentence_spans, trim_span
+from index.splitting import line_spans, sentence_spans
 
 from .words import STOPWORDS, content_words, words
 
@@ -55,7 +55,7 @@ def sentence_units(text: str) -> list[Span]:
         return sentence_spans(text, 0, len(text))
     units: list[Span] = []
     in_fence = False
-    for a, b in _lines(text, 0, len(text)):
+    for a, b in line_spans(text, 0, len(text)):
         line = text[a:b]
         if _FENCE.fullmatch(line):
             in_fence = not in_fence
@@ -73,19 +73,6 @@ def _is_structured(text: str) -> bool:
 
 def _line_start(text: str, pos: int) -> int:
     return text.rfind("\n", 0, pos) + 1
-
-
-def _lines(text: str, a: int, b: int) -> list[Span]:
-    out: list[Span] = []
-    pos = a
-    while pos < b:
-        nl = text.find("\n", pos, b)
-        stop = b if nl < 0 else nl
-        span = trim_span(text, pos, stop)
-        if span:
-            out.append(span)
-        pos = stop + 1
-    return out
 
 
 def sentence_scores(
