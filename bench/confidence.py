@@ -79,6 +79,14 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+def dense_cosines(retriever: qa.Retriever, question: str, results: Sequence[Any]) -> list[float]:
+    """The cosine of each result with the question, whatever the mode ranked by: the feature
+    the Retriever's own ``confident`` flag is computed from."""
+    vector = retriever.encoder.embed([question.strip()])[0]
+    stored = retriever.snapshot().vectors([r.id for r in results])
+    return [float(c) for c in stored @ vector]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--squad", type=Path, required=True)
@@ -125,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "squad",
                 q,
                 True,
-                lambda r, s=src, p=para: (r.source, r.paragraph) == (s, p),
+                lambda r, s=src, p=para: r.source == s and r.paragraph <= p <= r.last_paragraph,
             )
         )
     for c, qs in real.items():
@@ -153,8 +161,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     items: list[Item] = []
     tick = ticker("confidence queries", every=30.0)
     for n, (group, corpus, question, answerable, is_right) in enumerate(jobs, start=1):
-        results = retrievers[corpus].retrieve(question, k=2, **retrieve_kwargs(args.mode))
-        f = features(question, results[0].text, [r.score for r in results])
+        retriever = retrievers[corpus]
+        results = retriever.retrieve(question, k=2, **retrieve_kwargs(args.mode))
+        f = features(question, results[0].text, dense_cosines(retriever, question, results))
         right = bool(is_right and is_right(results[0]))
         items.append(Item(group, answerable, right, f))
         tick("question", n, len(jobs))
