@@ -139,7 +139,11 @@ def chat_turn(
     except (DocqaError, ValueError) as exc:
         history.append({"role": "assistant", "content": md_escape(str(exc))})
         return history, []
-    history.append({"role": "assistant", "content": render_reply(question, results)})
+    if not results and retriever.manifest.passages:
+        reply = "No passage shares a word with the question; switch Ranking to hybrid or dense."
+    else:
+        reply = render_reply(question, results)
+    history.append({"role": "assistant", "content": reply})
     return history, results
 
 

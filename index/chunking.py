@@ -111,9 +111,10 @@ def block_gaps(text: str, *, first: bool = True) -> list[int]:
     """Offsets in Markdown ``text`` (which starts at a block boundary) of the blank lines that lie
     between top-level blocks, before the last block (which may go on past the end of ``text``).
     Cutting the text at one of them changes none of its blocks: not a list, an indented code
-    block, a fence or an HTML comment that holds blank lines."""
+    block, a fence, an HTML comment or a MkDocs container that holds blank lines."""
     lines = text.split("\n")
-    covered = [False] * len(lines)
+    unwrapped = unwrap(lines)  # never inside an admonition, a tab or a /// block
+    covered = [bool(c) or m for c, m in zip(unwrapped.context, unwrapped.markup, strict=True)]
     for n in range(_front_matter_end(lines) if first else 0):
         covered[n] = True
     last = 0

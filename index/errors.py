@@ -32,7 +32,7 @@ class IndexCorruptError(DocqaError):
 
 
 class LexicalIndexMissingError(DocqaError):
-    """The index predates the lexical (word) index; a sync adds it without re-embedding."""
+    """The index predates the lexical (word) index; a sync adds it."""
 
 
 class IndexBusyError(DocqaError):

@@ -146,8 +146,8 @@ class IndexSnapshot:
             index_dir = self.folder.parent.parent
             raise LexicalIndexMissingError(
                 f"index {str(index_dir)!r} has no word index (an older docqa built it); add it with "
-                f"docqa index {self.manifest.docs_root} --index {index_dir} (nothing is "
-                "re-embedded), or ask with --mode dense"
+                f"docqa index {self.manifest.docs_root} --index {index_dir} (it re-reads the files and "
+                "embeds only what the new chunker cut differently), or ask with --mode dense"
             )
         with self._lock:
             return lexical.search(self._db, question, n)

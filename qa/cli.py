@@ -205,7 +205,11 @@ def ask_cmd(
         click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False))
         return
     if not results:
-        click.echo("the index has no passages")
+        click.echo(
+            "no passage shares a word with the question; try --mode hybrid"
+            if retriever.manifest.passages
+            else "the index has no passages"
+        )
     elif results[0].confident:
         top = results[0]
         click.echo(click.style("Answer: ", bold=True) + _one_line(top.answer or top.text))

@@ -35,6 +35,8 @@ _LEADS = ("and ", "but ", "also ", "then ", "so ", "what about ", "how about ", 
 _QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
 # A history item longer than this many words is taken for an answer, not a question.
 LONG_TURN = 40
+# Earlier turns looked at: a follow-up leans on the last few, never on the tenth before.
+MAX_TURNS = 6
 # Capitalised runs ("Super Bowl 50", "Sydney Opera House"), allowing "of"/"the" inside.
 _NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|the|de|von|van|and)\s+)*[A-Z0-9][\w'’.-]*)*")
 
@@ -93,9 +95,14 @@ def contextualize(question: str, history: Sequence[str]) -> str:
     the assistant's answers too if the caller has them. Only the most recent turn with content
     is used; a turn of more than ``LONG_TURN`` words (an answer) lends only its names. A turn
     that was itself a follow-up is first expanded with the turns before it, so a chain of
-    follow-ups keeps its subject. A self-contained question, or an empty history, gives
-    ``question`` back unchanged.
+    follow-ups keeps its subject. Only the last ``MAX_TURNS`` turns are looked at (a chain is
+    expanded turn by turn, so the work grows with 2 ** turns). A self-contained question, or an
+    empty history, gives ``question`` back unchanged.
     """
+    return _contextualize(question, list(history)[-MAX_TURNS:])
+
+
+def _contextualize(question: str, history: Sequence[str]) -> str:
     if not history or not is_followup(question):
         return question
     for i in range(len(history) - 1, -1, -1):
@@ -111,7 +118,7 @@ def _carry(turn: str, before: Sequence[str], question: str) -> list[str]:
     if len(words(turn)) > LONG_TURN:
         terms = _names(turn)[:3]
     else:
-        turn = contextualize(turn, before)
+        turn = _contextualize(turn, before)
         names = _names(turn)
         in_names = {w.removesuffix("'s") for n in names for w in words(n)}
         rest = [

@@ -78,7 +78,7 @@ class Retriever:
         *,
         mode: str = "hybrid",
         per_file: int | None = 3,
-        history: Sequence[str] = (),
+        history: Sequence[str] | None = (),
     ) -> list[Result]:
         """The ``k`` passages that best answer ``question``, best first.
 
@@ -99,9 +99,13 @@ class Retriever:
         LexicalIndexMissingError on an index built before the word index existed.
         """
         _check_arguments(question, k, mode, per_file)
-        if isinstance(history, str):
-            raise ValueError("history must be a list of earlier turns, not one string")
-        query = contextualize(question.strip(), [str(turn) for turn in history])
+        history = () if history is None else history
+        if isinstance(history, str) or not all(isinstance(turn, str) for turn in history):
+            raise ValueError(
+                "history must be a list of the earlier questions (strings), oldest first; "
+                f"got {history!r:.80}"
+            )
+        query = contextualize(question.strip(), history)
         snap = self.snapshot()
         depth = max(CANDIDATES, 4 * k)
         dense: list[tuple[int, float]] = []

@@ -234,3 +234,11 @@ def test_docs_on_the_command_line_wins_over_docqa_index(
     code, _, err = run("status", "--docs", str(corpus), "--json")
     assert code == 1
     assert "no index at" in err and str(tmp_path / "data") in err
+
+
+def test_a_lexical_question_without_a_matching_word_does_not_call_the_index_empty(
+    hashing_index: Path,
+) -> None:
+    code, out, _ = run("ask", "qwertyuiop", "--index", str(hashing_index), "--mode", "lexical")
+    assert code == 0
+    assert out.strip() == "no passage shares a word with the question; try --mode hybrid"

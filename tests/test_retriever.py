@@ -227,11 +227,6 @@ def test_a_self_contained_question_ignores_the_history(towers: Path) -> None:
     assert after[0].source == "pisa.txt"
 
 
-def test_history_is_a_list_of_turns_not_one_string(towers: Path) -> None:
-    with pytest.raises(ValueError, match="history"):
-        qa.Retriever(towers).retrieve("and when?", history="Who designed it?")  # type: ignore[arg-type]
-
-
 def test_each_result_carries_its_best_sentence_as_file_offsets(towers: Path) -> None:
     docs = Path(qa.Retriever(towers).manifest.docs_root)
     for mode in ("hybrid", "dense", "lexical"):
@@ -252,3 +247,26 @@ def test_confident_is_one_flag_for_the_whole_result_set(towers: Path) -> None:
     assert {r.confident for r in good} == {True}
     weak = retriever.retrieve("quantum chromodynamics lattice", k=2)
     assert {r.confident for r in weak} == {False}
+
+
+@pytest.mark.parametrize("history", ["Who designed it?", [None], [1, "a"]])
+def test_history_of_anything_but_strings_is_a_value_error(towers: Path, history: object) -> None:
+    with pytest.raises(ValueError, match="history"):
+        qa.Retriever(towers).retrieve("and when?", history=history)  # type: ignore[arg-type]
+
+
+def test_no_history_is_the_same_as_an_empty_one(towers: Path) -> None:
+    retriever = qa.Retriever(towers)
+    assert retriever.retrieve("and when?", k=2, history=None) == retriever.retrieve(
+        "and when?", k=2
+    )
+
+
+def test_a_long_history_costs_no_more_than_a_short_one(towers: Path) -> None:
+    import time
+
+    retriever = qa.Retriever(towers)
+    started = time.perf_counter()
+    results = retriever.retrieve("and it?", k=1, history=["and it?"] * 3000)
+    assert time.perf_counter() - started < 2.0  # was exponential in the turns, then RecursionError
+    assert results

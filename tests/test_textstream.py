@@ -128,6 +128,10 @@ MARKDOWN_BLOCKS = [
     "```\nfence {n}\n\n\nwith blank lines\n```\n\n",
     "> quote {n}\n>\n> more quote\n\n",
     "| a | b |\n|---|---|\n| {n} | x |\n\n",
+    '!!! note "Careful {n}"\n    Inside the note.\n\n    A second paragraph of it.\n\n',
+    '=== "Tab {n}"\n\n    Tabbed text.\n\n    ```\n    code\n\n    more\n    ```\n\n',
+    "/// tip | Tip {n}\nBlock text.\n\nMore block text.\n///\n\n",
+    "{{!> ../docs_src/x{n}.py !}}\n\n",
 ]
 
 
