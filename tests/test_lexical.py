@@ -274,7 +274,10 @@ def test_a_format_2_index_says_how_to_add_the_word_index(corpus: Path, tmp_path:
     retriever = qa.Retriever(index_dir)
     assert retriever.retrieve("bananas", k=1, mode="dense")[0].source == "sub/notes.txt"
     for mode in ("lexical", "hybrid"):
-        with pytest.raises(LexicalIndexMissingError, match=r"docqa index .*embeds only what the new chunker cut differently"):
+        with pytest.raises(
+            LexicalIndexMissingError,
+            match=r"docqa index .*embeds only what the new chunker cut differently",
+        ):
             retriever.retrieve("bananas", k=1, mode=mode)
     assert any("word" in p for p in verify_index(index_dir).problems)
 
