@@ -18,7 +18,7 @@ from qa.background import BackgroundSync, SyncStatus
 from qa.confidence import WEAK_ANSWER
 from qa.context import passage_context
 from qa.results import Result
-from qa.retriever import Retriever
+from qa.retriever import MODES, Retriever
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -66,7 +66,7 @@ def render_reply(question: str, results: list[Result]) -> str:
     top = results[0]
     if top.confident:
         lines = [
-            f"**Answer:** {md_escape(' '.join((top.answer or top.text).split()))}",
+            f"**Answer:** {md_escape(top.answer_line)}",
             f"*[1] {md_escape(top.citation)}*",
             "",
         ]
@@ -243,7 +243,7 @@ def build_app(retriever: Retriever, *, k: int = 5, docs: str | Path | None = Non
                 with gr.Row():
                     top_k = gr.Slider(1, 20, value=k, step=1, label="Passages to show")
                     mode = gr.Radio(
-                        ["hybrid", "dense", "lexical"],
+                        list(MODES),
                         value="hybrid",
                         label="Ranking",
                         info="hybrid: meaning and words; dense: meaning; lexical: words",

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import index_dir, log, mean, sync_folder, ticker
+from common import index_dir, log, mean, paragraph_ranking, sync_folder, ticker
 from quality import build, squad_files
 
 import qa
@@ -61,6 +61,16 @@ def squad_index(squad: Path, work: Path, model: str) -> tuple[dict[str, str], li
 
 def retrieve_kwargs(mode: str | None) -> dict[str, Any]:
     return {} if mode is None else {"mode": mode}
+
+
+def squad_parser(doc: str | None, work_help: str) -> argparse.ArgumentParser:
+    """The options the SQuAD-based benchmarks share: --squad, --work, --model, --mode."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0] if doc else None)
+    parser.add_argument("--squad", type=Path, required=True, help="SQuAD v1.1 dev JSON file")
+    parser.add_argument("--work", type=Path, required=True, help=work_help)
+    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--mode", default=None, help="retrieval mode, passed only when given")
+    return parser
 
 
 def corpus_idf(texts: Sequence[str]) -> Callable[[str], float]:
@@ -127,11 +137,7 @@ def options(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--squad", type=Path, required=True, help="SQuAD v1.1 dev JSON file")
-    parser.add_argument("--work", type=Path, required=True, help="work dir (index and caches)")
-    parser.add_argument("--model", default=DEFAULT_MODEL)
-    parser.add_argument("--mode", default=None, help="retrieval mode, passed only when given")
+    parser = squad_parser(__doc__, "work dir (index and caches)")
     parser.add_argument("--sample", type=int, default=0, help="use N random questions (0 = all)")
     parser.add_argument("--time-sample", type=int, default=300, help="questions timed uncached")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
@@ -151,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     tick = ticker("retrieve", every=30.0)
     for n, ((question, source, paragraph), golds) in enumerate(items, start=1):
         top = retriever.retrieve(question, k=1, **retrieve_kwargs(args.mode))[0]
-        if (top.source, top.paragraph) == (source, paragraph):
+        if paragraph_ranking([top], paragraph) == [(source, paragraph)]:
             hits.append((question, top.text, top.start, golds))
         tick("question", n, len(items))
     log(f"top-1 gold paragraph: {len(hits)}/{len(items)}")

@@ -23,6 +23,7 @@ __all__ = [
     "log",
     "mean",
     "one_line",
+    "paragraph_ranking",
     "sync_folder",
     "ticker",
 ]
@@ -99,3 +100,14 @@ def index_folder(
         return summary, seconds, snap.all_passages()
     finally:
         snap.close()
+
+
+def paragraph_ranking(results: Any, paragraph: int) -> list[tuple[str, int]]:
+    """The results as ``(source, ¶)`` in rank order, repeats dropped (the parts of a long
+    paragraph count once). A passage joining short paragraphs cites a range: it stands for
+    the gold ``paragraph`` when it covers it, else for its first paragraph."""
+    ranking = (
+        (r.source, paragraph if r.paragraph <= paragraph <= r.last_paragraph else r.paragraph)
+        for r in results
+    )
+    return list(dict.fromkeys(ranking))

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from answerline import retrieve_kwargs, squad_index
-from common import index_dir, index_folder, log, ticker
+from common import index_dir, index_folder, log, paragraph_ranking, ticker
 
 import qa
 from index import DEFAULT_MODEL
@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "squad",
                 q,
                 True,
-                lambda r, s=src, p=para: r.source == s and r.paragraph <= p <= r.last_paragraph,
+                lambda r, s=src, p=para: paragraph_ranking([r], p) == [(s, p)],
             )
         )
     for c, qs in real.items():

@@ -17,7 +17,6 @@ R@k = gold paragraph among the first k paragraphs (a split paragraph counts once
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import random
 import re
@@ -25,12 +24,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from answerline import retrieve_kwargs, squad_index
-from common import SQUAD_K, log, mean, ticker
-from ir_metrics import first_rank, unique_in_order
+from answerline import retrieve_kwargs, squad_index, squad_parser
+from common import SQUAD_K, log, mean, paragraph_ranking, ticker
+from ir_metrics import first_rank
 
 import qa
-from index import DEFAULT_MODEL
 from qa.followup import _names, contextualize
 
 
@@ -100,11 +98,7 @@ def followup_set(squad: Path) -> list[dict[str, Any]]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--squad", type=Path, required=True, help="SQuAD v1.1 dev JSON file")
-    parser.add_argument("--work", type=Path, required=True, help="work dir (index)")
-    parser.add_argument("--model", default=DEFAULT_MODEL)
-    parser.add_argument("--mode", default=None, help="retrieval mode, passed only when given")
+    parser = squad_parser(__doc__, "work dir (index)")
     parser.add_argument("--show", type=int, default=8, help="print this many example rewrites")
     args = parser.parse_args(argv)
 
@@ -115,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     def rank(query: str, gold: tuple[str, int]) -> int | None:
         results = retriever.retrieve(query, k=SQUAD_K, **retrieve_kwargs(args.mode))
-        return first_rank(unique_in_order((r.source, r.paragraph) for r in results), gold)
+        return first_rank(paragraph_ranking(results, gold[1]), gold)
 
     rows: dict[str, list[int | None]] = {
         "follow-up alone (no history)": [],

@@ -59,6 +59,7 @@ from common import (
     log,
     mean,
     one_line,
+    paragraph_ranking,
     sync_folder,
     ticker,
 )
@@ -141,10 +142,8 @@ def run_squad(path: Path, work: Path, model: str, *, full: bool, mode: str) -> d
     started = time.perf_counter()
     for n, (question, source, paragraph) in enumerate(questions, start=1):
         results = retriever.retrieve(question, k=SQUAD_K, mode=mode, per_file=0)
-        # A passage joining short paragraphs cites a range: it holds the gold when it covers it.
-        cited = unique_in_order((r.source, r.paragraph, r.last_paragraph) for r in results)
-        repeats += len(cited) < len(results)
-        ranking = [(s, paragraph if a <= paragraph <= b else a) for s, a, b in cited]
+        ranking = paragraph_ranking(results, paragraph)
+        repeats += len(ranking) < len(results)
         ranks.append(first_rank(ranking, (source, paragraph)))
         same_article += ranks[-1] != 1 and bool(ranking) and ranking[0][0] == source
         tick("question", n, len(questions))

@@ -117,13 +117,9 @@ def block_gaps(text: str, *, first: bool = True) -> list[int]:
     covered = [bool(c) or m for c, m in zip(unwrapped.context, unwrapped.markup, strict=True)]
     for n in range(_front_matter_end(lines) if first else 0):
         covered[n] = True
-    last = 0
-    for tok in MarkdownIt("commonmark").enable("table").parse(text):
-        if tok.level == 0 and tok.map is not None:
-            a, b = tok.map
-            last = max(last, a)
-            for n in range(a, b):
-                covered[n] = True
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    covered = [c or held for c, held in zip(covered, _held(tokens, len(lines)), strict=True)]
+    last = max((t.map[0] for t in tokens if t.level == 0 and t.map is not None), default=0)
     offsets = _line_offsets(lines)
     return [offsets[n] for n in range(1, last) if not covered[n] and not lines[n].strip()]
 
@@ -154,12 +150,8 @@ def _markdown_roles(unwrapped: Unwrapped, first: bool) -> list[_Role]:
         roles[n] = "skip"
     source = "\n".join([""] * front + lines[front:])
     tokens = MarkdownIt("commonmark").enable("table").parse(source)
-    held = [False] * len(lines)
-    for tok in tokens:
-        if tok.level == 0 and tok.map is not None:
-            held[tok.map[0] : tok.map[1]] = [True] * (tok.map[1] - tok.map[0])
-    for n, line in enumerate(lines):
-        if not held[n] and line.strip():
+    for n, held in enumerate(_held(tokens, len(lines))):
+        if not held and lines[n].strip():
             roles[n] = "skip"
     for pos, tok in enumerate(tokens):
         if tok.map is None:
@@ -176,6 +168,15 @@ def _markdown_roles(unwrapped: Unwrapped, first: bool) -> list[_Role]:
             for n in range(a, b):
                 roles[n] = "skip"
     return roles
+
+
+def _held(tokens: list[Token], count: int) -> list[bool]:
+    """Per line of the parsed text: whether a top-level block holds it."""
+    held = [False] * count
+    for tok in tokens:
+        if tok.level == 0 and tok.map is not None:
+            held[tok.map[0] : tok.map[1]] = [True] * (tok.map[1] - tok.map[0])
+    return held
 
 
 def _front_matter_end(lines: list[str]) -> int:

@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 # Columns that an older format's table lacks, and what they read as there.
-_DEFAULTS = {"paragraph_end": "paragraph"}
+_DEFAULTS = {"paragraph_end": "0"}
 # Rows fetched at a time when a sync walks a whole generation.
 _FETCH = 2048
 
@@ -248,8 +248,6 @@ def _select(db: sqlite3.Connection) -> str:
 def _passage(row: tuple[object, ...]) -> Passage:
     values = dict(zip(COLUMNS, row, strict=True))
     values["heading_path"] = tuple(json.loads(str(values["heading_path"])))
-    if values["paragraph_end"] == values["paragraph"]:
-        values["paragraph_end"] = 0  # as the passage was made: one paragraph
     return Passage(**values)  # type: ignore[arg-type]
 
 

@@ -53,7 +53,7 @@ CREATE TABLE passages (
     kind TEXT NOT NULL,
     text TEXT NOT NULL,
     content_hash TEXT NOT NULL,
-    paragraph_end INTEGER NOT NULL
+    paragraph_end INTEGER NOT NULL  -- last paragraph of a joined passage; 0 for one paragraph
 );
 CREATE INDEX passages_source ON passages (source, paragraph, part);
 CREATE INDEX passages_hash ON passages (content_hash);
@@ -215,5 +215,4 @@ def data_sizes(folder: Path) -> dict[str, int]:
 def _row(p: Passage) -> tuple[object, ...]:
     values = {name: getattr(p, name) for name in COLUMNS}
     values["heading_path"] = json.dumps(list(p.heading_path), ensure_ascii=False)
-    values["paragraph_end"] = p.last_paragraph
     return tuple(values[c] for c in COLUMNS)

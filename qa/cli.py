@@ -26,6 +26,7 @@ from index.store import open_snapshot
 
 from .confidence import WEAK_ANSWER
 from .results import Result
+from .retriever import MODES, Retriever
 
 __all__ = ["main"]
 
@@ -167,7 +168,7 @@ def _summary_json(summary: BuildSummary) -> dict[str, Any]:
 )
 @click.option(
     "--mode",
-    type=click.Choice(["hybrid", "dense", "lexical"]),
+    type=click.Choice(MODES),
     default="hybrid",
     show_default=True,
     help="Rank by meaning and words fused (hybrid), by meaning (dense) or by words (lexical).",
@@ -196,8 +197,6 @@ def ask_cmd(
     as_json: bool,
 ) -> None:
     """Print the passages that best answer QUESTION, with citations."""
-    from .retriever import Retriever
-
     with _errors():
         retriever = Retriever(_resolve_index(index_dir, docs), model=model)
         results = retriever.retrieve(question, k, mode=mode, per_file=per_file)
@@ -212,7 +211,7 @@ def ask_cmd(
         )
     elif results[0].confident:
         top = results[0]
-        click.echo(click.style("Answer: ", bold=True) + _one_line(top.answer or top.text))
+        click.echo(click.style("Answer: ", bold=True) + top.answer_line)
         click.echo(f"        ({top.citation})\n")
     else:
         click.echo(click.style(WEAK_ANSWER, bold=True) + "\n")
@@ -226,10 +225,6 @@ def ask_cmd(
         for place in r.also_in:
             click.echo(f"   also in {place}")
         click.echo("   " + r.text.replace("\n", "\n   ") + "\n")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _explanation(r: Result) -> str:

@@ -53,6 +53,11 @@ class Result(Passage):
         a, b = self.answer_spans[0]
         return self.text[a - self.start : b - self.start]
 
+    @property
+    def answer_line(self) -> str:
+        """``answer`` (or, without one, the whole text) on one line, as the CLI and app show it."""
+        return " ".join((self.answer or self.text).split())
+
     @classmethod
     def of(cls, passage: Passage, *, score: float, rank: int, **how: Any) -> Result:
         """A result for ``passage``; ``how`` sets ``stale`` and the fields after it."""

@@ -8,27 +8,23 @@ from __future__ import annotations
 
 import re
 
+from index import lexical
+
 __all__ = ["STOPWORDS", "content_words", "stem", "words"]
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
-# English function words, question words and the verbs questions are built with ("did", "does").
-STOPWORDS = frozenset(
+# The word index's English stop words, plus contractions, a few more function words and the
+# words questions are built with ("did", "called", "type").
+STOPWORDS = lexical.STOPWORDS | frozenset(
     """
-    a about above after again against all also am an and any are aren't as at be because been
-    before being below between both but by can can't cannot could couldn't did didn't do does
-    doesn't doing don't down during each either else ever few for from further had hadn't has
-    hasn't have haven't having he he'd he'll he's her here here's hers herself him himself his how
-    how's however i i'd i'll i'm i've if in into is isn't it it's its itself just let's many may
-    me might more most much must mustn't my myself neither no nor not now of off on once one only
-    or other ought our ours ourselves out over own per rather same shall shan't she she'd she'll
-    she's should shouldn't since so some such than that that's the their theirs them themselves
-    then there there's these they they'd they'll they're they've this those though through thus
-    to too toward towards under until up upon us very via was wasn't we we'd we'll we're we've
-    were weren't what what's whatever when when's where where's whereas whether which while who
-    who's whom whose why why's will with within without won't would wouldn't yet you you'd you'll
-    you're you've your yours yourself yourselves
-    s t d ll m re ve name named called kind type number
+    also aren't called can't cannot couldn't d didn't doesn't don't either else ever hadn't
+    hasn't haven't he'd he'll he's here's how's however i'd i'll i'm i've isn't it's kind
+    let's ll m many may might much must mustn't name named neither now number one ought per
+    rather re shall shan't she'd she'll she's shouldn't since that's there's they'd they'll
+    they're they've though thus toward towards type upon us ve via wasn't we'd we'll we're
+    we've weren't what's whatever when's where's whereas whether who's whose why's within
+    without won't wouldn't yet you'd you'll you're you've
     """.split()
 )
 
