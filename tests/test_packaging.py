@@ -1,4 +1,4 @@
-"""The package is the product: every module of index/ and qa/ goes into the wheel."""
+"""The package is the product: every module of index/, qa/ and webapp/ goes into the wheel."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def test_every_package_of_the_checkout_is_in_the_distribution() -> None:
     shipped = set(find_packages(str(ROOT), include=find["include"]))
     on_disk = {
         ".".join(init.parent.relative_to(ROOT).parts)
-        for top in ("index", "qa")
+        for top in ("index", "qa", "webapp")
         for init in (ROOT / top).rglob("__init__.py")
     }
     assert "index.formats" in on_disk
