@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -43,6 +44,13 @@ class BackgroundSync:
         self._lock = threading.Lock()
         self._status = SyncStatus()
         self._thread: threading.Thread | None = None
+        self._finished: float | None = None
+
+    @property
+    def last_finished(self) -> float | None:
+        """When the last sync ended (``time.time()``), or None before the first."""
+        with self._lock:
+            return self._finished
 
     def status(self) -> SyncStatus:
         with self._lock:
@@ -72,6 +80,7 @@ class BackgroundSync:
     def _failed(self, message: str) -> None:
         with self._lock:
             self._status = replace(self._status, running=False, error=message)
+            self._finished = time.time()
 
     def _run(self) -> None:
         try:
@@ -90,3 +99,4 @@ class BackgroundSync:
             return
         with self._lock:
             self._status = replace(self._status, running=False, summary=summary)
+            self._finished = time.time()

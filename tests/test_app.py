@@ -1,89 +1,162 @@
-"""The chat app: escaped rendering, source view, and a real server queried with gradio_client."""
+"""The chat app: answer-first replies, literal document text, source view, follow-ups, and a
+real server queried with gradio_client."""
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
 import pytest
 
-from app import (
-    build_app,
-    chat_turn,
-    md_escape,
-    render_context,
-    render_reply,
-    sync_message,
-    sync_updates,
-)
+from app import build_app
 from index import IndexConfig, build_index
 from qa import Retriever
 from qa.background import BackgroundSync
+from webapp.source import render_source
+from webapp.status import status_html, sync_message, sync_updates
+from webapp.transcript import Turn, export_markdown, render_transcript, render_turn
+from webapp.ui import answer_turn
 
 HOSTILE = (
     "Click <script>alert('x')</script> or <img src=x onerror=alert(1)> "
-    "[here](javascript:alert(2)) **bold** & `code`"
+    "[here](javascript:alert(2)) **bold** & `code` $$x^2$$ {{constructor}} ${alert(3)} "
+    "https://download.pytorch.org/whl/cpu"
 )
+HOSTILE_NAME = "<b onclick=alert(5)>evil $x$.txt"
 
 
 @pytest.fixture
 def hostile_index(tmp_path: Path) -> Path:
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "<evil>.md").write_text(f"# Title <b>x</b>\n\n{HOSTILE}\n", encoding="utf-8")
+    (docs / HOSTILE_NAME).write_text(f"{HOSTILE}\n", encoding="utf-8")
     index_dir = tmp_path / "index"
     build_index(docs, IndexConfig(index_dir=index_dir, model="hashing"))
     return index_dir
 
 
-def test_md_escape_leaves_no_markup() -> None:
-    out = md_escape(HOSTILE)
-    assert "<script" not in out and "<img" not in out
-    assert "&lt;script&gt;" in out
-    assert "\\[here\\]\\(javascript:alert\\(2\\)\\)" in out
-    assert "\\*\\*bold\\*\\*" in out and "\\`code\\`" in out
+def _tags(html: str) -> set[str]:
+    return {t.lower() for t in re.findall(r"<\s*([a-zA-Z][a-zA-Z0-9-]*)", html)}
 
 
-def test_reply_lists_numbered_passages_escaped(hostile_index: Path) -> None:
+def _assert_inert(html: str) -> None:
+    """Only the app's own tags, no handler, no script URL, no template or math syntax."""
+    allowed = {"div", "section", "span", "button", "ol", "li", "blockquote", "mark", "p", "details"}
+    allowed |= {"summary", "pre", "b", "ul", "code"}
+    assert _tags(html) <= allowed, _tags(html) - allowed
+    for raw in ("onclick=", "onerror=", "javascript:", "$", "{", "}", "`"):
+        assert raw not in html, raw
+
+
+def test_hostile_text_is_shown_as_text_in_replies_and_the_source(hostile_index: Path) -> None:
     retriever = Retriever(hostile_index)
-    results = retriever.retrieve("click here", k=1)
-    reply = render_reply("click <b>here</b>", results)
-    assert "**[1]**" in reply
-    assert "score" in reply
-    assert "&lt;evil&gt;\\.md ¶1" in reply
-    for raw in ("<script", "<img", "<b>", "](javascript"):
-        assert raw not in reply
+    turn = answer_turn(retriever, "click here <b>bold</b> $$", [], 1)
+    html = render_transcript([turn])
+    _assert_inert(html)
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "https://download.pytorch.org/whl/cpu" in html  # URLs stay as they are
+    assert "&lt;b&gt;bold&lt;/b&gt; &#36;&#36;" in html  # the question too
+    source = render_source(hostile_index.parent / "docs", turn.results[0], rendered=False)
+    _assert_inert(source)
+    assert "&lt;b onclick=alert(5)&gt;evil &#36;x&#36;.txt" in source
 
 
-def test_source_view_escapes_and_highlights(hostile_index: Path) -> None:
+def test_copy_and_export_carry_the_original_text(hostile_index: Path) -> None:
+    import html as htmllib
+
     retriever = Retriever(hostile_index)
-    result = retriever.retrieve("click here", k=1)[0]
-    view = render_context(retriever, result)
-    assert "<mark>" in view
-    assert "&lt;script&gt;" in view
-    assert "<script" not in view and "<img" not in view
+    turn = answer_turn(retriever, "click here", [], 1)
+    page = render_turn(turn, 0)
+    copied = htmllib.unescape(re.search(r'data-copy="([^"]*)"', page).group(1))  # type: ignore[union-attr]
+    exported = htmllib.unescape(re.search(r'data-export="([^"]*)"', page).group(1))  # type: ignore[union-attr]
+    assert HOSTILE_NAME in copied
+    assert HOSTILE in exported and "## click here" in exported
+    assert exported == export_markdown([turn])
 
 
-def test_chat_turn_appends_question_and_cited_reply(hashing_index: Path) -> None:
+def test_a_reply_opens_with_the_answer_and_its_citation(hashing_index: Path) -> None:
     retriever = Retriever(hashing_index)
-    history, results = chat_turn(retriever, "capital of France", [], 2)
-    assert [m["role"] for m in history] == ["user", "assistant"]
-    assert len(results) == 2
-    assert "sub/notes\\.txt ¶2 · line 3" in history[1]["content"]
-    history, results = chat_turn(retriever, "bananas", history, 1)
-    assert len(history) == 4
-    assert results[0].source == "sub/notes.txt"
+    turn = answer_turn(retriever, "capital of France", [], 5)
+    html = render_turn(turn, 0)
+    answer = html.index('class="docqa-answer"')
+    assert answer < html.index('class="docqa-passages"')
+    assert "The capital of France is Paris" in html[answer : html.index('class="docqa-passages"')]
+    assert 'data-turn="0" data-rank="1"' in html
+    # The answering sentence is marked inside the first passage.
+    assert "<mark>The capital of France is Paris, a city on the Seine.</mark>" in html
 
 
-def test_chat_turn_turns_bad_input_into_a_reply(hashing_index: Path) -> None:
-    history, results = chat_turn(Retriever(hashing_index), "   ", [], 3)
-    assert results == []
-    assert history[-1]["role"] == "assistant"
-    assert "question is empty" in history[-1]["content"]
+def test_a_weak_match_says_so(hashing_index: Path) -> None:
+    turn = answer_turn(Retriever(hashing_index), "zxq wvy plk", [], 2)
+    html = render_turn(turn, 0)
+    assert "No passage answers this well; the closest are:" in html
+    assert 'class="docqa-answer"' not in html
 
 
-def test_reply_for_an_empty_index_says_what_to_do() -> None:
-    assert "docqa index" in render_reply("q", [])
+def test_passages_beyond_the_first_three_are_collapsed(hashing_index: Path) -> None:
+    turn = answer_turn(Retriever(hashing_index), "index", [], 5, mode="dense")
+    assert len(turn.results) > 3
+    html = render_turn(turn, 0)
+    shown, hidden = html.split('<details class="docqa-more">')
+    assert shown.count('class="docqa-passage"') == 3
+    assert hidden.count('class="docqa-passage"') == len(turn.results) - 3
+    assert f"{len(turn.results) - 3} more passage" in hidden
+
+
+def test_bad_input_and_index_errors_become_a_notice(hashing_index: Path) -> None:
+    turn = answer_turn(Retriever(hashing_index), "   ", [], 3)
+    assert turn.results == () and "question is empty" in turn.notice
+    assert "question is empty" in render_turn(turn, 0)
+
+
+def test_a_follow_up_is_searched_with_the_conversation(hashing_index: Path) -> None:
+    retriever = Retriever(hashing_index)
+    first = answer_turn(retriever, "bananas potassium", [], 1, mode="lexical")
+    alone = answer_turn(retriever, "and how much of it is there?", [], 1, mode="lexical")
+    followed = answer_turn(retriever, "and how much of it is there?", [first], 1, mode="lexical")
+    assert followed.results[0].citation == "sub/notes.txt ¶1 · line 1"
+    assert [r.citation for r in alone.results] != [r.citation for r in followed.results]
+
+
+def test_long_passages_are_cut_around_the_answer_in_the_reply_but_whole_in_the_source(
+    tmp_path: Path,
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    words = [f"word{i}" for i in range(200)]
+    words[150] = "Zebras have stripes."
+    (docs / "long.txt").write_text(" ".join(words) + "\n", encoding="utf-8")
+    build_index(docs, IndexConfig(index_dir=tmp_path / "i", model="hashing"))
+    retriever = Retriever(tmp_path / "i")
+    result = answer_turn(retriever, "zebras stripes", [], 1).results[0]
+    reply = render_turn(Turn("zebras stripes", (result,)), 0)
+    assert "<mark>" in reply and "Zebras have stripes." in reply
+    assert "word2 " not in reply and "…" in reply
+    source = render_source(docs, result, rendered=False)
+    assert "word2 " in source and "word199" in source and 'id="docqa-hit"' in source
+
+
+def test_the_source_view_marks_the_span_and_says_when_the_file_changed(
+    corpus: Path, hashing_index: Path
+) -> None:
+    retriever = Retriever(hashing_index)
+    result = retriever.retrieve("capital of France", k=1)[0]
+    view = render_source(corpus, result, rendered=False)
+    assert '<mark id="docqa-hit">The capital of France is Paris' in view
+    assert 'data-copy="sub/notes.txt ¶2 · line 3"' in view
+    (corpus / "sub" / "notes.txt").write_text("Rewritten.\n", encoding="utf-8")
+    assert "The file changed since it was indexed" in render_source(corpus, result)
+    (corpus / "sub" / "notes.txt").unlink()
+    assert "cannot open" in render_source(corpus, result)
+
+
+def test_status_line_names_files_passages_and_model(hashing_index: Path) -> None:
+    retriever = Retriever(hashing_index)
+    line = status_html(retriever)
+    m = retriever.manifest
+    assert f"{len(m.files)} files" in line and f"{m.passages} passages" in line
+    assert "model hashing" in line
 
 
 def _free_port() -> int:
@@ -140,42 +213,3 @@ def test_sync_reports_a_busy_index(hashing_index: Path) -> None:
     assert not status.running
     assert status.error is not None and "being written by another docqa process" in status.error
     assert sync_message(status).startswith("Sync failed:")
-
-
-def test_long_passages_are_cut_in_the_reply_but_whole_in_the_source(tmp_path: Path) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    long = " ".join(f"word{i}" for i in range(200))
-    (docs / "long.txt").write_text(long + "\n", encoding="utf-8")
-    build_index(docs, IndexConfig(index_dir=tmp_path / "i", model="hashing"))
-    retriever = Retriever(tmp_path / "i")
-    result = retriever.retrieve("word5", k=1)[0]
-    reply = render_reply("word5", [result])
-    assert "word10 " in reply and "word199" not in reply and " …" in reply
-    assert "word199" in render_context(retriever, result)
-
-
-def test_a_reply_opens_with_the_answer_line_or_says_no_passage_answers_well(
-    hashing_index: Path,
-) -> None:
-    retriever = Retriever(hashing_index)
-    history, _ = chat_turn(retriever, "capital of France", [], 2)
-    first = history[1]["content"].splitlines()[0]
-    assert first.startswith("**Answer:** The capital of France is Paris")
-    history, _ = chat_turn(retriever, "zxq wvy plk", [], 2)
-    assert history[1]["content"].startswith("**No passage answers this well; the closest are:**")
-
-
-def test_chat_turn_searches_a_follow_up_with_the_earlier_questions(hashing_index: Path) -> None:
-    retriever = Retriever(hashing_index)
-    _, alone = chat_turn(retriever, "and how much of it is there?", [], 1, mode="lexical")
-    _, followed = chat_turn(
-        retriever,
-        "and how much of it is there?",
-        [],
-        1,
-        mode="lexical",
-        asked=["bananas potassium"],
-    )
-    assert followed[0].citation == "sub/notes.txt ¶1 · line 1"
-    assert [r.citation for r in alone] != [r.citation for r in followed]

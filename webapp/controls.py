@@ -1,0 +1,36 @@
+"""What the screen's controls need from the index: filter choices and a PDF page image."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from index.errors import DocqaError
+from index.manifest import Manifest
+from qa.results import Result
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+__all__ = ["filter_choices", "page_view"]
+
+
+def filter_choices(manifest: Manifest) -> tuple[list[str], list[str]]:
+    """The folders and the file types the index holds, for the filter controls."""
+    from qa.filters import choices
+
+    folders, types = choices(manifest)
+    return list(folders), list(types)
+
+
+def page_view(docs_root: Path, result: Result) -> Image | None:
+    """The PDF page a passage starts on, its region marked; None for other files or when the
+    page cannot be shown (the text view says why)."""
+    if result.page is None or not result.source.lower().endswith(".pdf"):
+        return None
+    from .pdfpage import pdf_page_view
+
+    try:
+        return pdf_page_view(docs_root / result.source, result).image
+    except DocqaError:
+        return None

@@ -1,0 +1,64 @@
+"""The source panel: a cited passage where it stands in its file, marked and scrolled into view.
+
+Text files are shown as their text; Markdown files rendered (headings, lists, code, safe links)
+by :mod:`webapp.mdview`, or as their text when the reader asks for it; PDF, Word and HTML
+files as the text docqa extracted (a PDF's page image comes from :mod:`webapp.pdfpage`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.errors import DocqaError
+from qa.context import passage_context
+from qa.results import Result
+
+from .text import esc
+
+__all__ = ["MARKDOWN_SUFFIXES", "render_source"]
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+CHANGED = "The file changed since it was indexed; showing the indexed text. Sync to refresh."
+
+
+def render_source(docs_root: str | Path, result: Result, *, rendered: bool = True) -> str:
+    """HTML of ``result`` in its source: a header with the citation and a Copy citation
+    button, then the file around the passage with the passage marked (``id="docqa-hit"``)."""
+    label = f"[{result.rank}] {result.citation}"
+    head = (
+        '<div class="docqa-source-head">'
+        f'<span class="docqa-source-cite">{esc(label)}</span>'
+        f'<button type="button" class="docqa-copy" data-copy="{esc(result.citation)}">Copy citation</button>'
+        "</div>"
+    )
+    try:
+        ctx = passage_context(docs_root, result)
+    except DocqaError as exc:
+        note = f'<div class="docqa-warn">{esc(str(exc))}</div>'
+        body = f'<pre class="docqa-file docqa-body"><mark id="docqa-hit">{esc(result.text)}</mark></pre>'
+        return f'<div class="docqa-source">{head}{note}{body}</div>'
+    if not ctx.matches:
+        note = f'<div class="docqa-warn">{esc(CHANGED)}</div>'
+        body = (
+            f'<pre class="docqa-file docqa-body"><mark id="docqa-hit">{esc(ctx.text)}</mark></pre>'
+        )
+        return f'<div class="docqa-source">{head}{note}{body}</div>'
+    if rendered and result.source.lower().endswith(MARKDOWN_SUFFIXES):
+        from .mdview import render_markdown
+
+        base = result.start - len(ctx.before)
+        window = ctx.before + ctx.text + ctx.after
+        doc = render_markdown(window, mark=(result.start, result.end), base_offset=base)
+        body = f'<div class="docqa-md docqa-body">{_more(ctx.truncated_before)}{doc}{_more(ctx.truncated_after)}</div>'
+    else:
+        body = (
+            f'<pre class="docqa-file docqa-body">{_more(ctx.truncated_before)}{esc(ctx.before)}'
+            f'<mark id="docqa-hit">{esc(ctx.text)}</mark>{esc(ctx.after)}'
+            f"{_more(ctx.truncated_after)}</pre>"
+        )
+    return f'<div class="docqa-source">{head}{body}</div>'
+
+
+def _more(truncated: bool) -> str:
+    return '<span class="docqa-cut" title="the file continues">…</span>' if truncated else ""

@@ -1,0 +1,299 @@
+"""The chat screen (Gradio Blocks): question box, replies answer first, the source beside them.
+
+It calls ``qa`` and holds no retrieval logic. The transcript and the source panel are HTML
+built by :mod:`webapp.transcript` and :mod:`webapp.source`, with document text escaped there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from index.errors import DocqaError
+from qa.background import BackgroundSync
+from qa.results import Result
+from qa.retriever import MODES, Retriever
+
+from . import scripts
+from .source import render_source
+from .status import note_html, skipped_html, status_html, sync_updates
+from .transcript import NO_WORD, Turn, render_transcript
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+__all__ = ["DEFAULT_MAX_UPLOAD", "TURNS", "answer_turn", "build_app"]
+
+# Earlier questions read for follow-ups (qa.followup reads at most 6).
+TURNS = 6
+DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024
+# Questions answered at once by one app (the model call is shared; see qa's batching).
+CONCURRENCY = 16
+
+
+def answer_turn(
+    retriever: Retriever,
+    question: str,
+    turns: Sequence[Turn],
+    k: int,
+    *,
+    mode: str = "hybrid",
+    folders: Sequence[str] = (),
+    types: Sequence[str] = (),
+) -> Turn:
+    """One question asked in a conversation: the earlier turns' questions make follow-ups
+    work. A bad question or an index problem becomes the turn's notice, not an exception."""
+    asked = [t.question for t in turns][-TURNS:]
+    try:
+        results = retriever.retrieve(
+            question, k, mode=mode, history=asked, folders=folders, types=types
+        )
+    except (DocqaError, ValueError) as exc:
+        return Turn(question, notice=str(exc))
+    if not results and retriever.manifest.passages:
+        notice = NO_WORD if mode == "lexical" else "No passage matches the folder and type filters."
+        return Turn(question, notice=notice)
+    return Turn(question, tuple(results))
+
+
+def build_app(
+    retriever: Retriever,
+    *,
+    k: int = 5,
+    docs: str | Path | None = None,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
+) -> gr.Blocks:
+    """The chat app over one index. ``retrieve`` is also a named API endpoint for gradio_client.
+
+    "Sync now" and uploads bring the index in step with ``docs`` (default: the folder it was
+    built from) in the background; questions keep being answered meanwhile.
+    """
+    import gradio as gr
+
+    from .controls import filter_choices, page_view
+    from .uploading import upload_and_sync
+
+    sync = BackgroundSync(retriever, docs=docs)
+    docs_root = Path(docs) if docs is not None else None
+
+    def root() -> Path:
+        return docs_root or Path(retriever.manifest.docs_root)
+
+    def answer(
+        question: str,
+        turns: list[Turn],
+        k: float,
+        mode: str,
+        folders: list[str] | None,
+        types: list[str] | None,
+    ) -> tuple[Any, ...]:
+        if not question or not question.strip():
+            return tuple(gr.skip() for _ in range(3))
+        turn = answer_turn(
+            retriever,
+            question,
+            turns,
+            int(k),
+            mode=mode or "hybrid",
+            folders=folders or (),
+            types=types or (),
+        )
+        turns = [*turns, turn]
+        return render_transcript(turns), turns, status_html(retriever, sync.last_finished)
+
+    def open_result(result: Result | None, rendered: bool) -> tuple[Any, ...]:
+        if result is None:
+            return "", gr.update(value=None, visible=False), None
+        html = render_source(root(), result, rendered=rendered)
+        image = page_view(root(), result)
+        return html, gr.update(value=image, visible=image is not None), result
+
+    def open_first(turns: list[Turn], rendered: str) -> tuple[Any, ...]:
+        last = turns[-1] if turns else None
+        return open_result(last.results[0] if last and last.results else None, rendered == VIEWS[0])
+
+    def open_cited(turns: list[Turn], rendered: str, evt: gr.EventData) -> tuple[Any, ...]:
+        data = getattr(evt, "_data", None) or {}
+        turn, rank = data.get("turn"), data.get("rank")
+        if not isinstance(turn, int) or not 0 <= turn < len(turns):
+            return tuple(gr.skip() for _ in range(3))
+        found = [r for r in turns[turn].results if r.rank == rank]
+        return open_result(found[0] if found else None, rendered == VIEWS[0])
+
+    # Gradio finds the event-data parameter by its annotation, which must be the class itself.
+    open_cited.__annotations__["evt"] = gr.EventData
+
+    def reopen(opened: Result | None, rendered: str) -> tuple[Any, ...]:
+        return open_result(opened, rendered == VIEWS[0])
+
+    def new_chat() -> tuple[Any, ...]:
+        return render_transcript([]), [], "", gr.update(value=None, visible=False), None, ""
+
+    def refresh() -> tuple[Any, ...]:
+        try:
+            manifest = retriever.manifest
+        except DocqaError:
+            return status_html(retriever, sync.last_finished), gr.skip(), gr.skip(), gr.skip()
+        folders, types = filter_choices(manifest)
+        return (
+            status_html(retriever, sync.last_finished),
+            skipped_html(manifest),
+            gr.update(choices=folders),
+            gr.update(choices=types),
+        )
+
+    def run_sync() -> Iterator[str]:
+        for message in sync_updates(sync):
+            yield note_html(message)
+
+    def upload(files: list[str] | None, replace: bool, folder: str) -> Iterator[str]:
+        for message in upload_and_sync(
+            files or [], root(), sync, replace=replace, max_bytes=max_upload_bytes, subfolder=folder
+        ):
+            yield note_html(message)
+
+    def retrieve_api(question: str, k: int = 5, mode: str = "hybrid") -> list[dict[str, Any]]:
+        """Ranked passages with citations for a question, as JSON objects (same keys as `docqa ask --json`)."""
+        return [r.to_dict() for r in retriever.retrieve(question, int(k), mode=mode)]
+
+    folder_choices, type_choices = filter_choices(retriever.manifest)
+    with gr.Blocks(title="docqa", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+        with gr.Row(equal_height=True, elem_classes=["docqa-top"]):
+            gr.HTML('<h1 class="docqa-title">docqa</h1>', scale=0, min_width=90)
+            status = gr.HTML(status_html(retriever), elem_id="docqa-status", scale=4)
+            sync_button = gr.Button("Sync now", size="sm", scale=0, min_width=110)
+        sync_note = gr.HTML("", elem_id="docqa-sync-note")
+        with gr.Row(elem_classes=["docqa-main"]):
+            with gr.Column(scale=3, min_width=340):
+                chat = gr.HTML(
+                    render_transcript([]),
+                    elem_id="docqa-chat",
+                    js_on_load=scripts.CHAT_ON_LOAD,
+                    apply_default_css=False,
+                )
+                question = gr.Textbox(
+                    placeholder="Ask a question, e.g. how do I rebuild the index?",
+                    label="Question",
+                    show_label=False,
+                    autofocus=True,
+                    submit_btn=True,
+                    elem_id="docqa-question",
+                    lines=1,
+                    max_lines=6,
+                )
+                sent = gr.Textbox(visible=False)
+                with gr.Row():
+                    new_button = gr.Button("New chat", size="sm", elem_id="docqa-new-chat")
+                with gr.Accordion("Options", open=False, elem_id="docqa-options"):
+                    with gr.Row():
+                        top_k = gr.Slider(1, 20, value=k, step=1, label="Passages to show")
+                        mode = gr.Radio(
+                            list(MODES),
+                            value="hybrid",
+                            label="Ranking",
+                            info="hybrid: meaning and words; dense: meaning; lexical: words",
+                        )
+                    with gr.Row():
+                        folders = gr.Dropdown(
+                            folder_choices,
+                            multiselect=True,
+                            label="Only in folders",
+                            info="empty: every folder",
+                        )
+                        types = gr.CheckboxGroup(
+                            type_choices, label="Only file types", info="none ticked: every type"
+                        )
+                with gr.Accordion("Add documents", open=False, elem_id="docqa-upload"):
+                    files = gr.File(
+                        file_count="multiple",
+                        type="filepath",
+                        label="Files to add to the documents folder",
+                        elem_id="docqa-upload-files",
+                    )
+                    with gr.Row():
+                        into = gr.Textbox(
+                            label="Into folder",
+                            placeholder="(the documents folder itself)",
+                            scale=2,
+                        )
+                        replace = gr.Checkbox(label="Replace files with the same name", scale=1)
+                    upload_button = gr.Button("Add and sync", elem_id="docqa-upload-button")
+                    upload_note = gr.HTML("", elem_id="docqa-upload-note")
+                with gr.Accordion("Skipped files", open=False):
+                    skipped = gr.HTML(skipped_html(retriever.manifest))
+            with gr.Column(scale=2, min_width=320):
+                source = gr.HTML(
+                    "",
+                    elem_id="docqa-source",
+                    js_on_load=scripts.BUTTONS,
+                    apply_default_css=False,
+                )
+                view = gr.Radio(list(VIEWS), value=VIEWS[0], label="Markdown files shown", scale=0)
+                page = gr.Image(
+                    label="PDF page (passage marked)",
+                    visible=False,
+                    interactive=False,
+                    type="pil",
+                    format="png",
+                    elem_id="docqa-page",
+                    buttons=["fullscreen"],
+                )
+        turns = gr.State([])
+        opened = gr.State(None)
+
+        private: dict[str, Any] = {"api_visibility": "private"}
+        asked = question.submit(None, question, [question, sent], js=scripts.SEND, **private)
+        answered = asked.then(
+            answer,
+            [sent, turns, top_k, mode, folders, types],
+            [chat, turns, status],
+            concurrency_limit=CONCURRENCY,
+            concurrency_id="answer",
+            show_progress="minimal",
+            **private,
+        )
+        shown = answered.then(None, js=scripts.ANSWERED, **private).then(
+            open_first, [turns, view], [source, page, opened], **private
+        )
+        cited = chat.click(open_cited, [turns, view], [source, page, opened], **private)
+        toggled = view.change(reopen, [opened, view], [source, page, opened], **private)
+        for event in (shown, toggled):
+            event.then(None, js=scripts.SCROLL_TO_HIT, **private)
+        cited.then(None, js=scripts.SHOW_SOURCE, **private)
+        new_button.click(
+            new_chat, None, [chat, turns, source, page, opened, question], **private
+        ).then(None, js="() => { window.docqaBusy = false; }", **private)
+
+        synced = sync_button.click(
+            run_sync,
+            None,
+            sync_note,
+            concurrency_id="sync",
+            show_progress="hidden",
+            **private,
+        )
+        uploaded = upload_button.click(
+            upload,
+            [files, replace, into],
+            upload_note,
+            concurrency_id="sync",
+            show_progress="hidden",
+            **private,
+        )
+        uploaded.then(lambda: None, None, files, **private)
+        for event in (synced, uploaded):
+            event.then(refresh, None, [status, skipped, folders, types], **private)
+        gr.Timer(15).tick(
+            lambda: status_html(retriever, sync.last_finished), None, status, **private
+        )
+        gr.api(
+            retrieve_api,
+            api_name="retrieve",
+            concurrency_limit=CONCURRENCY,
+            concurrency_id="answer",
+        )
+    return demo
+
+
+VIEWS = ("rendered", "as text")
