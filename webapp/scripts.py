@@ -9,11 +9,11 @@ from __future__ import annotations
 
 __all__ = [
     "ANSWERED",
-    "SHOW_SOURCE",
     "BUTTONS",
     "CHAT_ON_LOAD",
     "SCROLL_TO_HIT",
     "SEND",
+    "SHOW_SOURCE",
 ]
 
 # Copy and Export buttons anywhere inside ``element`` (chat replies, the source panel).

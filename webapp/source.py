@@ -47,8 +47,9 @@ def render_source(docs_root: str | Path, result: Result, *, rendered: bool = Tru
     if rendered and result.source.lower().endswith(MARKDOWN_SUFFIXES):
         from .mdview import render_markdown
 
-        base = result.start - len(ctx.before)
-        window = ctx.before + ctx.text + ctx.after
+        before = _from_block_start(ctx.before)
+        base = result.start - len(before)
+        window = before + ctx.text + ctx.after
         doc = render_markdown(window, mark=(result.start, result.end), base_offset=base)
         body = f'<div class="docqa-md docqa-body">{_more(ctx.truncated_before)}{doc}{_more(ctx.truncated_after)}</div>'
     else:
@@ -58,6 +59,22 @@ def render_source(docs_root: str | Path, result: Result, *, rendered: bool = Tru
             f"{_more(ctx.truncated_after)}</pre>"
         )
     return f'<div class="docqa-source">{head}{body}</div>'
+
+
+def _from_block_start(before: str) -> str:
+    """``before`` cut to start at a block: after its first blank line, and past a code fence's
+    end when the cut fell inside one, so the rendered window reads as its file does."""
+    blank = before.find("\n\n")
+    if blank < 0:
+        return before
+    rest = before[blank + 2 :]
+    fences = [
+        i for i, line in enumerate(rest.split("\n")) if line.lstrip().startswith(("```", "~~~"))
+    ]
+    if len(fences) % 2:  # the cut is inside a fence: start after its closing line
+        lines = rest.split("\n")
+        rest = "\n".join(lines[fences[0] + 1 :])
+    return rest
 
 
 def _more(truncated: bool) -> str:

@@ -45,7 +45,18 @@ CSS = """
   border-radius: 8px; padding: 0.5em 0.7em; margin: 0; }
 pre.docqa-file { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.88em; }
 .docqa-md .docqa-hit { background: #fff6c4; outline: 2px solid #e6c200; border-radius: 3px; }
-.docqa-md pre { white-space: pre-wrap; }
+.docqa-md h1, .docqa-md h2, .docqa-md h3, .docqa-md h4, .docqa-md h5, .docqa-md h6 {
+  font-weight: 700; margin: 0.7em 0 0.3em 0; line-height: 1.25; }
+.docqa-md h1 { font-size: 1.4em; } .docqa-md h2 { font-size: 1.25em; } .docqa-md h3 { font-size: 1.1em; }
+.docqa-md p { margin: 0.45em 0; }
+.docqa-md ul { list-style: disc; padding-left: 1.5em; } .docqa-md ol { list-style: decimal; padding-left: 1.5em; }
+.docqa-md code { background: var(--background-fill-secondary); padding: 0 3px; border-radius: 3px; font-size: 0.9em; }
+.docqa-md pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--background-fill-secondary);
+  padding: 0.4em 0.6em; border-radius: 6px; }
+.docqa-md pre code { padding: 0; background: none; }
+.docqa-md blockquote { border-left: 3px solid var(--border-color-primary); padding-left: 0.7em; margin: 0.4em 0; }
+.docqa-md table { border-collapse: collapse; } .docqa-md th, .docqa-md td { border: 1px solid var(--border-color-primary); padding: 0.2em 0.4em; }
+.docqa-md a { color: var(--link-text-color, #1a5fb4); text-decoration: underline; }
 .docqa-warn { color: #8a5200; margin-bottom: 0.4em; }
 .docqa-skipped { font-size: 0.9em; }
 .docqa-muted { color: var(--body-text-color-subdued); }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from index.errors import DocqaError
 from qa.background import BackgroundSync
 
 from .status import sync_updates
@@ -32,7 +33,7 @@ def upload_and_sync(
         report = save_uploads(
             named, docs, replace=replace, max_bytes=max_bytes, subfolder=subfolder.strip()
         )
-    except ValueError as exc:
+    except (DocqaError, ValueError) as exc:
         yield f"Nothing added: {exc}"
         return
     message = report_message(report)
