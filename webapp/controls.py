@@ -12,7 +12,7 @@ from qa.results import Result
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-__all__ = ["filter_choices", "page_view"]
+__all__ = ["NOT_LOCATED", "PAGE_LABEL", "filter_choices", "page_view"]
 
 
 def filter_choices(manifest: Manifest) -> tuple[list[str], list[str]]:
@@ -23,14 +23,19 @@ def filter_choices(manifest: Manifest) -> tuple[list[str], list[str]]:
     return list(folders), list(types)
 
 
-def page_view(docs_root: Path, result: Result) -> Image | None:
-    """The PDF page a passage starts on, its region marked; None for other files or when the
-    page cannot be shown (the text view says why)."""
+PAGE_LABEL = "PDF page {page} (passage marked)"
+NOT_LOCATED = "PDF page {page} (passage not located on it: the file may have changed)"
+
+
+def page_view(docs_root: Path, result: Result) -> tuple[Image | None, str]:
+    """The PDF page a passage starts on with its region marked, and the label saying so;
+    no image for other files or when the page cannot be shown (the text view says why)."""
     if result.page is None or not result.source.lower().endswith(".pdf"):
-        return None
+        return None, ""
     from .pdfpage import pdf_page_view
 
     try:
-        return pdf_page_view(docs_root / result.source, result).image
+        view = pdf_page_view(docs_root / result.source, result)
     except DocqaError:
-        return None
+        return None, ""
+    return view.image, (PAGE_LABEL if view.found else NOT_LOCATED).format(page=view.page)

@@ -140,8 +140,14 @@ def _highlighted(r: Result) -> str:
     if r.answer_spans:
         a, b = r.answer_spans[0]
         span = (a - r.start, b - r.start)
-    lo, hi = snippet_window(len(r.text), span, SNIPPET_CHARS)
     text = r.text
+    lo, hi = snippet_window(len(text), span, SNIPPET_CHARS)
+    if lo > 0:  # start and end at a word, without cutting into the answer
+        space = text.find(" ", lo, span[0] if span else lo + 30)
+        lo = space + 1 if 0 <= space < lo + 30 else lo
+    if hi < len(text):
+        space = text.rfind(" ", max(lo, span[1] if span else lo), hi)
+        hi = space if space > hi - 30 else hi
     parts = ["…" if lo > 0 else ""]
     if span is not None and lo <= span[0] < hi:
         a, b = span[0], min(span[1], hi)

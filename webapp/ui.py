@@ -106,8 +106,8 @@ def build_app(
         if result is None:
             return "", gr.update(value=None, visible=False), None
         html = render_source(root(), result, rendered=rendered)
-        image = page_view(root(), result)
-        return html, gr.update(value=image, visible=image is not None), result
+        image, label = page_view(root(), result)
+        return html, gr.update(value=image, visible=image is not None, label=label), result
 
     def open_first(turns: list[Turn], rendered: str) -> tuple[Any, ...]:
         last = turns[-1] if turns else None
@@ -229,7 +229,6 @@ def build_app(
                     js_on_load=scripts.BUTTONS,
                     apply_default_css=False,
                 )
-                view = gr.Radio(list(VIEWS), value=VIEWS[0], label="Markdown files shown", scale=0)
                 page = gr.Image(
                     label="PDF page (passage marked)",
                     visible=False,
@@ -239,6 +238,7 @@ def build_app(
                     elem_id="docqa-page",
                     buttons=["fullscreen"],
                 )
+                view = gr.Radio(list(VIEWS), value=VIEWS[0], label="Markdown files shown", scale=0)
         turns = gr.State([])
         opened = gr.State(None)
 
