@@ -19,6 +19,7 @@ from qa.confidence import WEAK_ANSWER
 from qa.context import passage_context
 from qa.results import Result
 from qa.retriever import MODES, Retriever
+from webapp.server import ServeOptions, serve
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -283,10 +284,8 @@ def build_app(retriever: Retriever, *, k: int = 5, docs: str | Path | None = Non
 
 
 def launch(
-    index_dir: str | Path, *, model: str | None = None, host: str = "127.0.0.1", port: int = 7860
+    index_dir: str | Path, *, model: str | None = None, options: ServeOptions | None = None
 ) -> None:
-    """Load the index and its model, then serve the app until interrupted."""
+    """Load the index and its model, then serve the app until interrupted (see webapp.server)."""
     retriever = Retriever(index_dir, model=model)
-    build_app(retriever).queue().launch(
-        server_name=host, server_port=port, css=CSS, footer_links=["api"]
-    )
+    serve(build_app(retriever), options or ServeOptions(), css=CSS)
