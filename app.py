@@ -1,8 +1,9 @@
 """The docqa chat app (Gradio). Start it with ``docqa serve``.
 
 ``build_app`` (the screen, :mod:`webapp.ui`) is here for tests and for embedding in other
-apps; ``launch`` loads an index and serves it. Text from documents is always shown as
-text: never interpreted as Markdown, HTML, math or script.
+apps; ``launch`` loads an index and serves it behind docqa's guarded server
+(:mod:`webapp.server`). Text from documents is always shown as text: never interpreted as
+Markdown, HTML, math or script.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qa.retriever import Retriever
+from webapp.server import ServeOptions, serve
 from webapp.style import CSS
 from webapp.ui import build_app
 
@@ -17,10 +19,10 @@ __all__ = ["CSS", "build_app", "launch"]
 
 
 def launch(
-    index_dir: str | Path, *, model: str | None = None, host: str = "127.0.0.1", port: int = 7860
+    index_dir: str | Path, *, model: str | None = None, options: ServeOptions | None = None
 ) -> None:
-    """Load the index and its model, then serve the app until interrupted."""
+    """Load the index and its model, then serve the app until interrupted (see webapp.server)."""
+    options = options or ServeOptions()
     retriever = Retriever(index_dir, model=model)
-    build_app(retriever).queue().launch(
-        server_name=host, server_port=port, css=CSS, footer_links=["api"]
-    )
+    demo = build_app(retriever, max_upload_bytes=options.max_upload_bytes)
+    serve(demo, options, css=CSS)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 __all__ = [
+    "AuthConfigError",
     "DocqaError",
     "DocsNotFoundError",
+    "ExposureError",
     "IndexBusyError",
     "IndexCorruptError",
     "IndexNotFoundError",
@@ -49,3 +51,11 @@ class ModelMismatchError(DocqaError):
 
 class SourceUnavailableError(DocqaError):
     """A cited source file can no longer be read."""
+
+
+class ExposureError(DocqaError):
+    """The app would be reachable from other machines without a login."""
+
+
+class AuthConfigError(DocqaError):
+    """The login given to the app (``--auth`` or a password file) cannot be used."""

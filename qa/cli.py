@@ -23,6 +23,8 @@ from index.errors import DocqaError
 from index.generations import current_generation
 from index.manifest import read_manifest
 from index.store import open_snapshot
+from webapp.access import check_exposure, read_auth
+from webapp.server import DEFAULT_MAX_UPLOAD_MB, ServeOptions
 
 from .confidence import WEAK_ANSWER
 from .results import Result
@@ -323,15 +325,68 @@ def verify_cmd(index_dir: Path | None, docs: Path | None, as_json: bool) -> None
 @_index_option("Index folder (default: one per documents folder).")
 @_model_option
 @click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to bind; keep it local."
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; any other than loopback needs --auth or --no-auth.",
 )
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--auth",
+    "auth_value",
+    envvar="DOCQA_AUTH",
+    metavar="USER:PASS",
+    help="Require this login for the page, questions, uploads and sync.",
+)
+@click.option(
+    "--auth-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the login from this file: one line USER:PASS.",
+)
+@click.option(
+    "--no-auth", is_flag=True, help="Serve a non-loopback --host without a login, on purpose."
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also accept requests addressed to NAME (DNS or proxy name); repeatable.",
+)
+@click.option(
+    "--max-upload-mb",
+    default=DEFAULT_MAX_UPLOAD_MB,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Largest file one upload may hold, in MB.",
+)
 def serve_cmd(
-    docs: Path | None, index_dir: Path | None, model: str | None, host: str, port: int
+    docs: Path | None,
+    index_dir: Path | None,
+    model: str | None,
+    host: str,
+    port: int,
+    auth_value: str | None,
+    auth_file: Path | None,
+    no_auth: bool,
+    allow_hosts: tuple[str, ...],
+    max_upload_mb: int,
 ) -> None:
     """Start the chat app. With --docs (or by default) the index is brought up to date first."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     with _errors():
+        if auth_file is not None and _from_env("auth_value"):
+            auth_value = None  # --auth-file on the command line wins over DOCQA_AUTH
+        auth = read_auth(auth_value, auth_file)
+        options = ServeOptions(
+            host=host,
+            port=port,
+            auth=auth,
+            no_auth=no_auth,
+            allowed_hosts=allow_hosts,
+            max_upload_bytes=max_upload_mb * 1024 * 1024,
+        )
+        check_exposure(host, auth=auth, no_auth=no_auth)  # refuse before a long index build
         if docs is None and index_dir is None:
             if not BUNDLED_DOCS.is_dir():
                 raise click.UsageError("docqa's own guide is not installed here; pass --docs DOCS")
@@ -344,7 +399,7 @@ def serve_cmd(
         from app import launch
 
         try:
-            launch(index_dir, model=model, host=host, port=port)
+            launch(index_dir, model=model, options=options)
         except OSError as exc:
             raise DocqaError(f"cannot serve on {host}:{port}: {exc}; try another --port") from exc
 
@@ -353,13 +408,14 @@ def _skip_line(item: dict[str, Any]) -> str:
     return f"  {'warning' if item.get('indexed') else 'skipped'} {item['path']}: {item['reason']}"
 
 
+def _from_env(param: str) -> bool:
+    source = click.get_current_context().get_parameter_source(param)
+    return source == click.core.ParameterSource.ENVIRONMENT
+
+
 def _resolve_index(index_dir: Path | None, docs: Path | None) -> Path:
     """--index wins; --docs given on the command line wins over DOCQA_INDEX from the environment."""
-    from_env = (
-        click.get_current_context().get_parameter_source("index_dir")
-        == click.core.ParameterSource.ENVIRONMENT
-    )
-    if docs is not None and from_env:
+    if docs is not None and _from_env("index_dir"):
         return default_index_dir(docs)
     if index_dir is not None:
         return index_dir
