@@ -101,16 +101,22 @@ def lexical_count(db: sqlite3.Connection) -> int:
     return int(db.execute(f"SELECT count(*) FROM {TABLE}_docsize").fetchone()[0])
 
 
-def search(db: sqlite3.Connection, question: str, n: int) -> list[LexicalHit]:
-    """The ``n`` passages that best match the question's terms, best first (BM25)."""
+def search(
+    db: sqlite3.Connection, question: str, n: int, *, within: tuple[str, str] | None = None
+) -> list[LexicalHit]:
+    """The ``n`` passages that best match the question's terms, best first (BM25). ``within``:
+    an SQL condition on ``rowid`` and its one argument, which a passage must meet."""
     terms = query_terms(question)
     if not terms or n < 1:
         return []
     weights = ", ".join(str(w) for w in WEIGHTS)
+    # The condition filters FTS5's matches before the sort and the LIMIT, so n results come
+    # back whenever n passages that meet it match.
+    only, args = ("", ()) if within is None else (f" AND {within[0]}", (within[1],))
     ranked = db.execute(
         f"SELECT rowid, -bm25({TABLE}, {weights}) AS score FROM {TABLE} "
-        f"WHERE {TABLE} MATCH ? ORDER BY score DESC, rowid LIMIT ?",
-        (match_expression(terms), n),
+        f"WHERE {TABLE} MATCH ?{only} ORDER BY score DESC, rowid LIMIT ?",
+        (match_expression(terms), *args, n),
     ).fetchall()
     if not ranked:
         return []

@@ -22,6 +22,7 @@ from .errors import IndexCorruptError, LexicalIndexMissingError
 from .generations import current_generation, fsync_path
 from .manifest import Manifest, read_manifest, write_manifest
 from .passage import Passage
+from .subset import Subset
 from .writer import (
     COLUMNS,
     PASSAGES_DB,
@@ -128,17 +129,26 @@ class IndexSnapshot:
     def __len__(self) -> int:
         return int(self.manifest.passages)
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The ``k`` nearest passage ids to one query vector, best first, with inner-product scores."""
-        k = min(k, len(self))
+    def search(
+        self, query: np.ndarray, k: int, *, within: Subset | None = None
+    ) -> list[tuple[int, float]]:
+        """The ``k`` nearest passage ids to one query vector, best first, with inner-product
+        scores; only ids ``within`` the subset when one is given."""
+        k = min(k, len(self) if within is None else len(within))
         if k <= 0:
             return []
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
-        scores, ids = self._vectors.search(q, k)
+        if within is None:
+            scores, ids = self._vectors.search(q, k)
+        else:
+            scores, ids = self._vectors.search(q, k, params=within.search_parameters)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
-    def lexical_search(self, question: str, n: int) -> list[lexical.LexicalHit]:
-        """The ``n`` passages whose words best match the question's (BM25), best first.
+    def lexical_search(
+        self, question: str, n: int, *, within: Subset | None = None
+    ) -> list[lexical.LexicalHit]:
+        """The ``n`` passages whose words best match the question's (BM25), best first; only
+        passages ``within`` the subset when one is given.
 
         Raises LexicalIndexMissingError for a generation written before the lexical index.
         """
@@ -150,7 +160,9 @@ class IndexSnapshot:
                 "embeds only what the new chunker cut differently), or ask with --mode dense"
             )
         with self._lock:
-            return lexical.search(self._db, question, n)
+            return lexical.search(
+                self._db, question, n, within=None if within is None else within.sql
+            )
 
     def lexical_count(self) -> int:
         """Passages in the lexical index (0 when the generation has none)."""
@@ -168,6 +180,15 @@ class IndexSnapshot:
         with self._lock:
             rows = self._db.execute(f"{self._select} WHERE id IN ({marks})", wanted).fetchall()
         return {row[0]: _passage(row) for row in rows}
+
+    def subset(self, sources: Iterable[str], *, excluded: bool = False) -> Subset:
+        """The passages of the files ``sources`` (paths as in :attr:`Passage.source`); with
+        ``excluded``, every passage but those."""
+        names = json.dumps(list(sources))
+        sql = "SELECT id FROM passages WHERE source IN (SELECT value FROM json_each(?))"
+        with self._lock:
+            ids = [pid for (pid,) in self._db.execute(sql, (names,))]
+        return Subset(ids, excluded=excluded, total=len(self))
 
     def texts(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
         """``(source, text)`` by id: cheaper than :meth:`passages` for many ids."""

@@ -183,6 +183,22 @@ def _summary_json(summary: BuildSummary) -> dict[str, Any]:
     help="At most this many passages from one file; 0: no limit.",
 )
 @click.option(
+    "--folder",
+    "folders",
+    multiple=True,
+    metavar="FOLDER",
+    help="Answer only from files under FOLDER, relative to the documents folder "
+    "(e.g. guides/advanced). Repeat for several folders.",
+)
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    metavar="TYPE",
+    help="Answer only from files of TYPE: a suffix (.md, .pdf) or a format "
+    "(markdown, html, text, pdf, docx). Repeat for several types.",
+)
+@click.option(
     "--explain", is_flag=True, help="Show each result's dense and lexical score, rank and terms."
 )
 @_model_option
@@ -194,6 +210,8 @@ def ask_cmd(
     k: int,
     mode: str,
     per_file: int,
+    folders: tuple[str, ...],
+    types: tuple[str, ...],
     explain: bool,
     model: str | None,
     as_json: bool,
@@ -201,16 +219,14 @@ def ask_cmd(
     """Print the passages that best answer QUESTION, with citations."""
     with _errors():
         retriever = Retriever(_resolve_index(index_dir, docs), model=model)
-        results = retriever.retrieve(question, k, mode=mode, per_file=per_file)
+        results = retriever.retrieve(
+            question, k, mode=mode, per_file=per_file, folders=folders, types=types
+        )
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False))
         return
     if not results:
-        click.echo(
-            "no passage shares a word with the question; try --mode hybrid"
-            if retriever.manifest.passages
-            else "the index has no passages"
-        )
+        click.echo(_no_results(retriever.manifest.passages, mode, folders, types))
     elif results[0].confident:
         top = results[0]
         click.echo(click.style("Answer: ", bold=True) + top.answer_line)
@@ -227,6 +243,21 @@ def ask_cmd(
         for place in r.also_in:
             click.echo(f"   also in {place}")
         click.echo("   " + r.text.replace("\n", "\n   ") + "\n")
+
+
+def _no_results(passages: int, mode: str, folders: tuple[str, ...], types: tuple[str, ...]) -> str:
+    """Why ``docqa ask`` found nothing: an empty index, a filter no passage passes, or (in
+    lexical mode) no passage sharing a word with the question."""
+    if not passages:
+        return "the index has no passages"
+    if not (folders or types):
+        return "no passage shares a word with the question; try --mode hybrid"
+    if mode != "lexical":
+        return "no indexed passage is in the folders and types asked for; widen --folder or --type"
+    return (
+        "no passage in the folders and types asked for shares a word with the question; "
+        "try --mode hybrid or widen --folder/--type"
+    )
 
 
 def _explanation(r: Result) -> str:

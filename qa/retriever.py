@@ -20,6 +20,7 @@ from . import fusion
 from .answerline import answer_spans
 from .confidence import features, is_confident
 from .diversity import Candidate, diversify
+from .filters import Filter, Subsets
 from .followup import contextualize
 from .results import Result
 
@@ -57,6 +58,7 @@ class Retriever:
         _check_model(self.index_dir, built_with, wanted)
         self.encoder: Encoder = encoder or load_encoder(model or built_with)
         _check_model(self.index_dir, built_with, self.encoder.name)
+        self._subsets = Subsets()
 
     @property
     def manifest(self) -> Manifest:
@@ -80,6 +82,8 @@ class Retriever:
         mode: str = "hybrid",
         per_file: int | None = 3,
         history: Sequence[str] | None = (),
+        folders: Sequence[str] = (),
+        types: Sequence[str] = (),
     ) -> list[Result]:
         """The ``k`` passages that best answer ``question``, best first.
 
@@ -94,13 +98,24 @@ class Retriever:
         ``mode``: ``"hybrid"`` (meaning and words, fused), ``"dense"`` (meaning: the embedding)
         or ``"lexical"`` (words: BM25). At most ``per_file`` results come from one file
         (``None`` or 0: no cap); passages with identical text are one result, the other places
-        listed in its ``also_in``. Raises ValueError for an empty question, ``k < 1``, an
-        unknown mode, a negative ``per_file`` or a ``history`` that is not a list of strings
-        (None is an empty one); ``k`` above the number of passages returns
-        them all (less the cap and the collapsed duplicates). Lexical and hybrid modes raise
+        listed in its ``also_in``.
+
+        ``folders`` and ``types`` restrict the answer to files under one of the folders
+        (relative to the documents folder: ``"guides"``, ``"guides/advanced"``; ``""`` is all)
+        and of one of the types (a suffix, ``".md"``, or a format, ``"markdown"``; see
+        :mod:`qa.filters`); empty: no restriction. The restriction is applied inside the
+        search, so ``k`` results come back whenever ``k`` passages pass it.
+        :func:`qa.filters.choices` lists the values an index offers.
+
+        Raises ValueError for an empty question, ``k < 1``, an unknown mode, a negative
+        ``per_file``, a ``history`` that is not a list of strings (None is an empty one), an
+        absolute folder or one with ``..``, an unknown type, or a folder or type that no
+        indexed file has; ``k`` above the number of passages returns them all (less the cap
+        and the collapsed duplicates). Lexical and hybrid modes raise
         LexicalIndexMissingError on an index built before the word index existed.
         """
         _check_arguments(question, k, mode, per_file)
+        only = Filter.of(folders, types) if folders or types else None
         history = () if history is None else history
         if isinstance(history, str) or not all(isinstance(turn, str) for turn in history):
             raise ValueError(
@@ -109,14 +124,17 @@ class Retriever:
             )
         query = contextualize(question.strip(), history)
         snap = self.snapshot()
+        within = None if only is None else self._subsets.get(snap, only)
+        if within is not None and not len(within):
+            return []  # the folders hold no file of the types
         depth = max(CANDIDATES, 4 * k)
         dense: list[tuple[int, float]] = []
         lexical: list[LexicalHit] = []
         if mode != "dense":
-            lexical = snap.lexical_search(query, depth)
+            lexical = snap.lexical_search(query, depth, within=within)
         vector = self.encoder.embed([query])[0]  # in lexical mode too: confidence needs it
         if mode != "lexical":
-            dense = snap.search(vector, depth)
+            dense = snap.search(vector, depth, within=within)
         ranked = _fuse(mode, dense, [(h.id, h.score) for h in lexical])
         texts = snap.texts(pid for pid, _ in ranked)
         candidates = [Candidate(pid, *texts[pid]) for pid, _ in ranked if pid in texts]
@@ -204,13 +222,21 @@ def retrieve(
     mode: str = "hybrid",
     per_file: int | None = 3,
     history: Sequence[str] = (),
+    folders: Sequence[str] = (),
+    types: Sequence[str] = (),
 ) -> list[Result]:
     """One-shot retrieval: loads the index and model, answers, and lets them go.
 
     For more than one question, make a :class:`Retriever` once and call its ``retrieve``.
     """
     return Retriever(index, model=model).retrieve(
-        question, k, mode=mode, per_file=per_file, history=history
+        question,
+        k,
+        mode=mode,
+        per_file=per_file,
+        history=history,
+        folders=folders,
+        types=types,
     )
 
 
