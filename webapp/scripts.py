@@ -61,19 +61,26 @@ element.addEventListener('click', (event) => {
 
 # Enter in the question box: the question moves to the hidden "sent" box and the box clears at
 # once, on the client, so keys typed right after Enter stay in the box for the next question.
-# While a question is being answered another Enter keeps its text in the box (nothing is lost).
+# A question sent while another is being answered waits in the box and goes as soon as the
+# reply arrives (see ANSWERED); an empty box sends nothing.
 SEND = """
 (question) => {
-  if (!question || !question.trim() || window.docqaBusy) { return [question || '', '']; }
+  if (!question || !question.trim()) { return [question || '', '']; }
+  if (window.docqaBusy) { window.docqaQueued = true; return [question, '']; }
   window.docqaBusy = true;
   return ['', question];
 }
 """
 
-# After a reply: the new reply's start in view, and the box ready for the next question.
+# After a reply: the new reply's start in view, and a question that waited sent.
 ANSWERED = """
 () => {
   window.docqaBusy = false;
+  if (window.docqaQueued) {  // a question sent meanwhile: send it now
+    window.docqaQueued = false;
+    const send = document.querySelector('#docqa-question .submit-button');
+    if (send) { setTimeout(() => send.click(), 0); }
+  }
   const turns = document.querySelectorAll('#docqa-chat .docqa-turn');
   const last = turns[turns.length - 1];
   const box = last && last.closest('.docqa-chat');

@@ -153,9 +153,18 @@ def build_app(
         ):
             yield note_html(message)
 
-    def retrieve_api(question: str, k: int = 5, mode: str = "hybrid") -> list[dict[str, Any]]:
+    def retrieve_api(
+        question: str,
+        k: int = 5,
+        mode: str = "hybrid",
+        folders: list[str] | None = None,
+        types: list[str] | None = None,
+    ) -> list[dict[str, Any]]:
         """Ranked passages with citations for a question, as JSON objects (same keys as `docqa ask --json`)."""
-        return [r.to_dict() for r in retriever.retrieve(question, int(k), mode=mode)]
+        found = retriever.retrieve(
+            question, int(k), mode=mode, folders=folders or (), types=types or ()
+        )
+        return [r.to_dict() for r in found]
 
     folder_choices, type_choices = filter_choices(retriever.manifest)
     with gr.Blocks(title="docqa", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
