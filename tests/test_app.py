@@ -13,10 +13,11 @@ from app import build_app
 from index import IndexConfig, build_index
 from qa import Retriever
 from qa.background import BackgroundSync
+from webapp.asking import NO_MATCH, answer_turn
 from webapp.source import render_source
 from webapp.status import status_html, sync_message, sync_updates
 from webapp.transcript import Turn, export_markdown, render_transcript, render_turn
-from webapp.ui import answer_turn
+from webapp.uploading import upload_and_sync
 
 HOSTILE = (
     "Click <script>alert('x')</script> or <img src=x onerror=alert(1)> "
@@ -222,3 +223,40 @@ def test_sync_reports_a_busy_index(hashing_index: Path) -> None:
     assert not status.running
     assert status.error is not None and "being written by another docqa process" in status.error
     assert sync_message(status).startswith("Sync failed:")
+
+
+def test_filters_narrow_the_answer_and_say_when_nothing_is_left(hashing_index: Path) -> None:
+    retriever = Retriever(hashing_index)
+    turn = answer_turn(retriever, "index", [], 5, folders=["sub"])
+    assert turn.results and all(r.source.startswith("sub/") for r in turn.results)
+    empty = answer_turn(retriever, "index", [], 5, folders=["sub"], types=[".md"])
+    assert empty.results == () and empty.notice == NO_MATCH
+    bad = answer_turn(retriever, "index", [], 5, folders=["/etc"])
+    assert bad.results == () and "/etc" in bad.notice
+
+
+def test_an_upload_is_saved_then_synced_with_progress(
+    corpus: Path, hashing_index: Path, tmp_path: Path
+) -> None:
+    sync = BackgroundSync(Retriever(hashing_index))
+    upload = tmp_path / "gradio" / "zebras.md"
+    upload.parent.mkdir()
+    upload.write_text("# Zebras\n\nZebras have stripes.\n", encoding="utf-8")
+    bad = tmp_path / "gradio" / "tool.exe"
+    bad.write_bytes(b"MZ")
+    messages = list(
+        upload_and_sync([str(upload), str(bad)], corpus, sync, replace=False, max_bytes=1000)
+    )
+    assert messages[0].startswith("Added zebras.md. Refused tool.exe:")
+    assert "Synced in" in messages[-1] and "1 added" in messages[-1]
+    assert (corpus / "zebras.md").is_file() and not upload.exists() and not bad.exists()
+    upload.write_text("# Zebras\n\nNew text.\n", encoding="utf-8")
+    again = list(upload_and_sync([str(upload)], corpus, sync, replace=False, max_bytes=1000))
+    assert again == [
+        "Not replaced (already in the folder): zebras.md; tick 'Replace files with the same "
+        "name' to replace them."
+    ]
+    assert "Zebras have stripes." in (corpus / "zebras.md").read_text(encoding="utf-8")
+    assert list(upload_and_sync([], corpus, sync, replace=False, max_bytes=1000)) == [
+        "Choose files to add first."
+    ]

@@ -6,7 +6,7 @@ built by :mod:`webapp.transcript` and :mod:`webapp.source`, with document text e
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,45 +16,19 @@ from qa.results import Result
 from qa.retriever import MODES, Retriever
 
 from . import scripts
+from .asking import answer_turn
 from .source import render_source
 from .status import note_html, skipped_html, status_html, sync_updates
-from .transcript import NO_WORD, Turn, render_transcript
+from .transcript import Turn, render_transcript
 
 if TYPE_CHECKING:
     import gradio as gr
 
-__all__ = ["DEFAULT_MAX_UPLOAD", "TURNS", "answer_turn", "build_app"]
+__all__ = ["DEFAULT_MAX_UPLOAD", "build_app"]
 
-# Earlier questions read for follow-ups (qa.followup reads at most 6).
-TURNS = 6
 DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024
 # Questions answered at once by one app (the model call is shared; see qa's batching).
 CONCURRENCY = 16
-
-
-def answer_turn(
-    retriever: Retriever,
-    question: str,
-    turns: Sequence[Turn],
-    k: int,
-    *,
-    mode: str = "hybrid",
-    folders: Sequence[str] = (),
-    types: Sequence[str] = (),
-) -> Turn:
-    """One question asked in a conversation: the earlier turns' questions make follow-ups
-    work. A bad question or an index problem becomes the turn's notice, not an exception."""
-    asked = [t.question for t in turns][-TURNS:]
-    try:
-        results = retriever.retrieve(
-            question, k, mode=mode, history=asked, folders=folders, types=types
-        )
-    except (DocqaError, ValueError) as exc:
-        return Turn(question, notice=str(exc))
-    if not results and retriever.manifest.passages:
-        notice = NO_WORD if mode == "lexical" else "No passage matches the folder and type filters."
-        return Turn(question, notice=notice)
-    return Turn(question, tuple(results))
 
 
 def build_app(
