@@ -94,6 +94,18 @@ def test_copy_and_export_carry_the_original_text(hostile_index: Path) -> None:
     assert exported == export_markdown([turn])
 
 
+def test_the_export_stays_text_in_a_markdown_reader(hostile_index: Path) -> None:
+    from markdown_it import MarkdownIt
+
+    turn = answer_turn(Retriever(hostile_index), "click <img src=x onerror=alert(9)>", [], 1)
+    html = MarkdownIt("commonmark").render(export_markdown([turn]))  # raw HTML allowed
+    markup = _Markup()
+    markup.feed(html)
+    assert markup.tags <= {"h2", "p", "em", "strong", "pre", "code"}, markup.tags
+    assert not markup.urls and not any(a.startswith("on") for a in markup.attrs)
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in html  # shown, as text
+
+
 def test_a_reply_opens_with_the_answer_and_its_citation(hashing_index: Path) -> None:
     retriever = Retriever(hashing_index)
     turn = answer_turn(retriever, "capital of France", [], 5)

@@ -47,7 +47,7 @@ def render_source(docs_root: str | Path, result: Result, *, rendered: bool = Tru
     if rendered and result.source.lower().endswith(MARKDOWN_SUFFIXES):
         from .mdview import render_markdown
 
-        before = _from_block_start(ctx.before)
+        before = _from_block_start(ctx.before) if ctx.truncated_before else ctx.before
         base = result.start - len(before)
         window = before + ctx.text + ctx.after
         doc = render_markdown(window, mark=(result.start, result.end), base_offset=base)

@@ -60,5 +60,7 @@ pre.docqa-file { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.88
 .docqa-warn { color: #8a5200; margin-bottom: 0.4em; }
 .docqa-skipped { font-size: 0.9em; }
 .docqa-muted { color: var(--body-text-color-subdued); }
+@media (max-width: 700px) { .docqa-top { flex-wrap: wrap; } #docqa-status { flex: 1 1 100%; order: 3; }
+  .docqa-title { font-size: 1.1em; } }
 @media (max-width: 700px) { .docqa-chat { max-height: none; } .docqa-body { max-height: 50vh; } }
 """

@@ -8,6 +8,7 @@ passage" event. Copy and Export take the original text from data attributes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -169,26 +170,41 @@ def plain_answer(turn: Turn) -> str:
 
 
 def export_markdown(turns: Sequence[Turn]) -> str:
-    """The turns as a Markdown document: question, answer with citation, then the passages
-    quoted with their citations and scores. Document text is quoted as it is (a Markdown
-    reader will render it, which is what an export is for)."""
+    """The turns as a Markdown document: question, answer with citation, then each passage
+    with its citation and score. Document text stays text in any Markdown reader: the
+    question, answer and citations are backslash-escaped, passages are fenced code blocks."""
     out: list[str] = []
     for turn in turns:
-        out += [f"## {_one_line(turn.question)}", ""]
+        out += [f"## {_md_text(_one_line(turn.question))}", ""]
         if turn.notice or not turn.results:
-            out += [turn.notice or EMPTY_INDEX, ""]
+            out += [_md_text(turn.notice or EMPTY_INDEX), ""]
             continue
         top = turn.results[0]
         if turn.confident:
-            out += [f"**Answer:** {top.answer_line} [{top.rank}]", ""]
+            out += [f"**Answer:** {_md_text(top.answer_line)} \\[{top.rank}\\]", ""]
         else:
-            out += [f"*{WEAK_ANSWER}*", ""]
+            out += [f"*{_md_text(WEAK_ANSWER)}*", ""]
         for r in turn.results:
-            out.append(f"[{r.rank}] {r.citation} (score {r.score:.3f})")
+            out.append(f"\\[{r.rank}\\] {_md_text(r.citation)} (score {r.score:.3f})")
             out.append("")
-            out += [f"> {line}" if line.strip() else ">" for line in r.text.split("\n")]
+            out += _fenced(r.text)
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+# Markdown (and math, in readers that typeset $...$) punctuation, escaped with a backslash.
+_MD_PUNCT = re.compile(r"([\\`*_\[\]<>&|~!$#])")
+
+
+def _md_text(text: str) -> str:
+    return _MD_PUNCT.sub(r"\\\1", text)
+
+
+def _fenced(text: str) -> list[str]:
+    """``text`` as a fenced code block whose fence no line of it can close."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}text", *text.split("\n"), fence]
 
 
 def _one_line(text: str) -> str:

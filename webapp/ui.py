@@ -61,9 +61,11 @@ def build_app(
         mode: str,
         folders: list[str] | None,
         types: list[str] | None,
+        rendered: str,
     ) -> tuple[Any, ...]:
+        """The turn added to the chat, its first passage opened in the source panel."""
         if not question or not question.strip():
-            return tuple(gr.skip() for _ in range(3))
+            return tuple(gr.skip() for _ in range(7))
         turn = answer_turn(
             retriever,
             question,
@@ -74,7 +76,14 @@ def build_app(
             types=types or (),
         )
         turns = [*turns, turn]
-        return render_transcript(turns), turns, status_html(retriever, sync.last_finished)
+        first = turn.results[0] if turn.results else None
+        return (
+            render_transcript(turns),
+            turns,
+            len(turns),
+            status_html(retriever, sync.last_finished),
+            *open_result(first, rendered == VIEWS[0]),
+        )
 
     def open_result(result: Result | None, rendered: bool) -> tuple[Any, ...]:
         if result is None:
@@ -82,10 +91,6 @@ def build_app(
         html = render_source(root(), result, rendered=rendered)
         image, label = page_view(root(), result)
         return html, gr.update(value=image, visible=image is not None, label=label), result
-
-    def open_first(turns: list[Turn], rendered: str) -> tuple[Any, ...]:
-        last = turns[-1] if turns else None
-        return open_result(last.results[0] if last and last.results else None, rendered == VIEWS[0])
 
     def open_cited(turns: list[Turn], rendered: str, evt: gr.EventData) -> tuple[Any, ...]:
         data = getattr(evt, "_data", None) or {}
@@ -101,10 +106,16 @@ def build_app(
     def reopen(opened: Result | None, rendered: str) -> tuple[Any, ...]:
         return open_result(opened, rendered == VIEWS[0])
 
-    def new_chat() -> tuple[Any, ...]:
-        return render_transcript([]), [], "", gr.update(value=None, visible=False), None, ""
+    def new_chat(when: str) -> tuple[Any, ...]:
+        if when != "now":  # a reply is on its way: the page clears once it has arrived
+            return tuple(gr.skip() for _ in range(6))
+        return render_transcript([]), [], 0, "", gr.update(value=None, visible=False), None
 
-    def refresh() -> tuple[Any, ...]:
+    def refresh(
+        chosen_folders: list[str] | None, chosen_types: list[str] | None
+    ) -> tuple[Any, ...]:
+        """Status, skipped files and the filter choices after a sync; a chosen folder or type
+        the index no longer holds is dropped from the choice."""
         try:
             manifest = retriever.manifest
         except DocqaError:
@@ -113,8 +124,8 @@ def build_app(
         return (
             status_html(retriever, sync.last_finished),
             skipped_html(manifest),
-            gr.update(choices=folders),
-            gr.update(choices=types),
+            gr.update(choices=folders, value=[f for f in chosen_folders or [] if f in folders]),
+            gr.update(choices=types, value=[t for t in chosen_types or [] if t in types]),
         )
 
     def run_sync() -> Iterator[str]:
@@ -181,6 +192,7 @@ def build_app(
                         folders = gr.Dropdown(
                             folder_choices,
                             multiselect=True,
+                            allow_custom_value=True,  # one a sync removed: retrieve says so
                             label="Only in folders",
                             info="empty: every folder",
                         )
@@ -224,29 +236,34 @@ def build_app(
                 view = gr.Radio(list(VIEWS), value=VIEWS[0], label="Markdown files shown", scale=0)
         turns = gr.State([])
         opened = gr.State(None)
+        count = gr.Number(0, visible=False)  # turns in the chat, for the page's script
+        when = gr.Textbox("now", visible=False)
 
         private: dict[str, Any] = {"api_visibility": "private"}
         asked = question.submit(None, question, [question, sent], js=scripts.SEND, **private)
         answered = asked.then(
             answer,
-            [sent, turns, top_k, mode, folders, types],
-            [chat, turns, status],
+            [sent, turns, top_k, mode, folders, types, view],
+            [chat, turns, count, status, source, page, opened],
             concurrency_limit=CONCURRENCY,
             concurrency_id="answer",
             show_progress="minimal",
             **private,
         )
-        shown = answered.then(None, js=scripts.ANSWERED, **private).then(
-            open_first, [turns, view], [source, page, opened], **private
-        )
+        shown = answered.then(None, count, None, js=scripts.ANSWERED, **private)
+        answered.failure(None, js=scripts.FAILED, **private)
         cited = chat.click(open_cited, [turns, view], [source, page, opened], **private)
         toggled = view.change(reopen, [opened, view], [source, page, opened], **private)
         for event in (shown, toggled):
             event.then(None, js=scripts.SCROLL_TO_HIT, **private)
         cited.then(None, js=scripts.SHOW_SOURCE, **private)
         new_button.click(
-            new_chat, None, [chat, turns, source, page, opened, question], **private
-        ).then(None, js="() => { window.docqaBusy = false; }", **private)
+            new_chat,
+            when,
+            [chat, turns, count, source, page, opened],
+            js=scripts.NEW_CHAT,
+            **private,
+        ).then(None, js=scripts.CLEARED, **private)
 
         synced = sync_button.click(
             run_sync,
@@ -266,7 +283,7 @@ def build_app(
         )
         uploaded.then(lambda: None, None, files, **private)
         for event in (synced, uploaded):
-            event.then(refresh, None, [status, skipped, folders, types], **private)
+            event.then(refresh, [folders, types], [status, skipped, folders, types], **private)
         gr.Timer(15).tick(
             lambda: status_html(retriever, sync.last_finished), None, status, **private
         )

@@ -3,7 +3,7 @@ uploads, hostile documents shown as text, and a question box that loses no keyst
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -93,8 +93,9 @@ def test_typing_right_after_enter_loses_nothing_and_empty_sends_nothing(
     box = page.locator("#docqa-question textarea")
     box.fill("capital of France")
     box.press("Enter")
-    box.press_sequentially("and bananas", delay=5)  # typed before the reply arrives
-    expect(page.locator("#docqa-turn-0 .docqa-answer")).to_be_visible()
+    box.press_sequentially("and bananas", delay=0)  # typed at once, before the reply arrives
+    expect(page.locator("#docqa-turn-0 .docqa-q-text")).to_have_text("capital of France")
+    expect(page.locator("#docqa-turn-0 .docqa-a")).to_be_visible()
     wait_idle(page)
     expect(box).to_have_value("and bananas")
     # Enter on an empty box, twice in a row on a question: one question, no empty bubble.
@@ -210,4 +211,63 @@ def test_a_hostile_corpus_is_shown_as_text_and_runs_nothing(
     assert page.locator(".katex, .math").count() == 0
     links = page.eval_on_selector_all(".docqa-source a", "els => els.map(e => e.href)")
     assert all(href.startswith(("http://", "https://")) for href in links)
+    page_events.assert_clean()
+
+
+class _SlowRetriever:
+    """A retriever whose answers take a while, so a reply is reliably still on its way."""
+
+    def __init__(self, index: Path, delay: float) -> None:
+        from qa import Retriever
+
+        self._inner = Retriever(index)
+        self._delay = delay
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def retrieve(self, *args: object, **kwargs: object) -> object:
+        import time
+
+        time.sleep(self._delay)
+        return self._inner.retrieve(*args, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def slow_app(hashing_index: Path) -> Iterator[str]:
+    import app
+    from webapp.server import ServeOptions, start
+
+    demo = app.build_app(_SlowRetriever(hashing_index, 1.5))  # type: ignore[arg-type]
+    with start(demo, ServeOptions(port=0), css=app.CSS) as running:
+        yield running.url
+
+
+def test_new_chat_during_a_reply_clears_once_it_arrives_and_keeps_the_next_question(
+    slow_app: str, page: Page, page_events: PageEvents
+) -> None:
+    page.goto(slow_app)
+    ask(page, "capital of France")
+    page.locator("#docqa-new-chat").click()  # the reply is still on its way
+    ask(page, "bananas potassium")
+    expect(page.locator("#docqa-turn-0 .docqa-q-text")).to_have_text("bananas potassium")
+    expect(page.locator("#docqa-turn-0 .docqa-a")).to_contain_text("Bananas are yellow")
+    wait_idle(page)
+    expect(page.locator(".docqa-turn")).to_have_count(1)
+    page_events.assert_clean()
+
+
+def test_an_empty_enter_leaves_the_opened_passage(
+    slow_app: str, page: Page, page_events: PageEvents
+) -> None:
+    page.goto(slow_app)
+    ask(page, "capital of France")
+    expect(page.locator("#docqa-turn-0 .docqa-a")).to_be_visible()
+    wait_idle(page)
+    page.locator("#docqa-turn-0 .docqa-passage .docqa-cite").nth(1).click()
+    expect(page.locator("#docqa-source .docqa-source-cite")).to_contain_text("[2]")
+    page.locator("#docqa-question textarea").press("Enter")
+    page.wait_for_timeout(2500)
+    expect(page.locator("#docqa-source .docqa-source-cite")).to_contain_text("[2]")
+    expect(page.locator(".docqa-turn")).to_have_count(1)
     page_events.assert_clean()
