@@ -13,10 +13,9 @@ __all__ = [
     "CHAT_ON_LOAD",
     "CLEARED",
     "FAILED",
-    "KEYS",
+    "INPUT",
     "NEW_CHAT",
     "SCROLL_TO_HIT",
-    "SEND",
     "SHOW_SOURCE",
 ]
 
@@ -52,20 +51,47 @@ element.addEventListener('click', (event) => {
 });
 """
 
-# Enter in the question box takes the question and empties the box at once (see SEND).
-KEYS = """
-if (!window.docqaKeys) {
-  window.docqaKeys = true;
-  document.addEventListener('keydown', (event) => {
-    const area = event.target;
-    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) { return; }
-    if (!(area instanceof HTMLTextAreaElement) || !area.closest('#docqa-question')) { return; }
-    const docqa = window.docqa || (window.docqa = {busy: 0, turns: 0, queued: false, clear: false});
-    const busy = docqa.busy && Date.now() - docqa.busy < 120000;
-    if (busy || !area.value.trim()) { return; }
-    docqa.taken = area.value;
-    area.value = '';
+# Sending a question, all on the page: Enter (without Shift) in the question box, or its send
+# button, calls ``docqa.send``. It takes the box's text and empties the box within the key or
+# click event itself, before the next key can arrive, so keys typed right after Enter stay in
+# the box; then it puts the question in the hidden "sent" box and clicks the hidden "go"
+# button, whose event answers it. One question is answered at a time: one sent meanwhile stays
+# in the box and goes when the reply arrives (ANSWERED); an empty box sends nothing.
+# ``docqa.busy`` is when the awaited question was sent (0: none; a wait over two minutes is
+# over), ``docqa.turns`` the chat's turn count then; New chat meanwhile waits (``clear``).
+INPUT = """
+if (!window.docqa) {
+  const docqa = window.docqa = {busy: 0, turns: 0, queued: false, clear: false};
+  docqa.isBusy = () => docqa.busy && Date.now() - docqa.busy < 120000;
+  const setValue = (area, value) => {
+    area.value = value;
     area.dispatchEvent(new Event('input', {bubbles: true}));
+  };
+  docqa.send = () => {
+    const area = document.querySelector('#docqa-question textarea');
+    const sent = document.querySelector('#docqa-sent textarea');
+    const go = document.querySelector('#docqa-go');
+    if (!area || !sent || !go || !area.value.trim()) { return; }
+    if (docqa.isBusy()) { docqa.queued = true; return; }
+    docqa.busy = Date.now();
+    docqa.turns = document.querySelectorAll('#docqa-chat .docqa-turn').length;
+    const question = area.value;
+    setValue(area, '');
+    setValue(sent, question);
+    go.click();
+  };
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) { return; }
+    if (!event.target.closest || !event.target.closest('#docqa-question textarea')) { return; }
+    event.preventDefault();
+    event.stopPropagation();
+    docqa.send();
+  }, true);
+  document.addEventListener('click', (event) => {
+    if (!event.target.closest || !event.target.closest('#docqa-question .submit-button')) { return; }
+    event.preventDefault();
+    event.stopPropagation();
+    docqa.send();
   }, true);
 }
 """
@@ -73,7 +99,7 @@ if (!window.docqaKeys) {
 # The chat: a citation click asks the server to open that passage in the source panel.
 CHAT_ON_LOAD = (
     BUTTONS
-    + KEYS
+    + INPUT
     + """
 element.addEventListener('click', (event) => {
   const cite = event.target.closest('.docqa-cite');
@@ -86,48 +112,12 @@ element.addEventListener('click', (event) => {
 """
 )
 
-# The question box and the one reply on its way. ``window.docqa.busy`` holds when the pending
-# question was sent (0: none; a wait older than two minutes is over); ``turns`` the chat's
-# turn count then. A reply counts as
-# arrived when the count grew, so a chained step of a skipped send never ends the wait.
-# Waiting actions (a question sent meanwhile, New chat) run once the reply is in.
-_STATE = """
-const docqa = window.docqa || (window.docqa = {busy: 0, turns: 0, queued: false, clear: false});
-const busy = docqa.busy && Date.now() - docqa.busy < 120000;
-const click = (selector) => { const el = document.querySelector(selector);
-                              if (el) { setTimeout(() => el.click(), 0); } return !!el; };
-"""
-
-# Enter in the question box: the question is taken and the box emptied in the keydown itself
-# (KEYS), before the next key can arrive, so keys typed right after Enter stay in the box for
-# the next question; SEND then hands the question to the hidden "sent" box and leaves the box
-# as it now is. From the send button the box is emptied here. A question sent while another is
-# being answered stays in the box and goes when the reply arrives; an empty box sends nothing.
-SEND = (
-    "(question) => {"
-    + _STATE
-    + """
-  const area = document.querySelector('#docqa-question textarea');
-  const typed = docqa.taken;
-  docqa.taken = null;
-  const q = typed != null ? typed : question;
-  const now = area ? area.value : '';
-  if (!q || !q.trim()) { return [now, '']; }
-  if (busy) { docqa.queued = true; return [now, '']; }
-  docqa.busy = Date.now();
-  docqa.turns = document.querySelectorAll('#docqa-chat .docqa-turn').length;
-  return [typed != null ? now : '', q];
-}
-"""
-)
-
 # After the answer step, with the chat's turn count: when the awaited reply is in, its start
 # in view, then a New chat or a question that waited.
-ANSWERED = (
-    "(count) => {"
-    + _STATE
-    + """
-  if (!busy || count <= docqa.turns) { return; }
+ANSWERED = """
+(count) => {
+  const docqa = window.docqa;
+  if (!docqa || !docqa.isBusy() || count <= docqa.turns) { return; }
   docqa.busy = 0;
   const turns = document.querySelectorAll('#docqa-chat .docqa-turn');
   const last = turns[turns.length - 1];
@@ -137,37 +127,34 @@ ANSWERED = (
   } else if (last) {
     last.scrollIntoView({block: 'start', behavior: 'instant'});  // narrow screens: the page scrolls
   }
-  if (docqa.clear) { docqa.clear = false; click('#docqa-new-chat'); return; }
-  if (docqa.queued) { docqa.queued = false; click('#docqa-question .submit-button'); }
+  if (docqa.clear) {
+    docqa.clear = false;
+    const button = document.querySelector('#docqa-new-chat');
+    if (button) { setTimeout(() => button.click(), 0); return; }
+  }
+  if (docqa.queued) { docqa.queued = false; setTimeout(docqa.send, 0); }
 }
 """
-)
 
 # The answer step failed (Gradio shows its error): stop waiting.
-FAILED = "() => {" + _STATE + "  docqa.busy = 0; docqa.clear = false; }"
+FAILED = "() => { if (window.docqa) { window.docqa.busy = 0; window.docqa.clear = false; } }"
 
 # New chat: now, or (a reply on its way) once the reply has arrived.
-NEW_CHAT = (
-    "() => {"
-    + _STATE
-    + """
-  if (busy) { docqa.clear = true; return ['later']; }
+NEW_CHAT = """
+() => {
+  const docqa = window.docqa;
+  if (docqa && docqa.isBusy()) { docqa.clear = true; return ['later']; }
   return ['now'];
 }
 """
-)
 
 # After New chat cleared the page: a question sent meanwhile goes now.
-CLEARED = (
-    "() => {"
-    + _STATE
-    + """
-  if (!busy && !docqa.clear && docqa.queued) {
-    docqa.queued = false; click('#docqa-question .submit-button');
-  }
+CLEARED = """
+() => {
+  const docqa = window.docqa;
+  if (docqa && !docqa.isBusy() && docqa.queued) { docqa.queued = false; docqa.send(); }
 }
 """
-)
 
 # After the source panel changed: the marked passage in view.
 SCROLL_TO_HIT = """

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = ["CSS"]
 
 CSS = """
+.docqa-hidden { display: none !important; }
 .docqa-title { margin: 0; font-size: 1.4em; }
 .docqa-status { font-size: 0.92em; }
 .docqa-chat { max-height: 62vh; min-height: 14em; overflow-y: auto; position: relative;

@@ -166,7 +166,7 @@ def build_app(
                     js_on_load=scripts.CHAT_ON_LOAD,
                     apply_default_css=False,
                 )
-                question = gr.Textbox(
+                gr.Textbox(  # read and emptied by the page's script (scripts.INPUT)
                     placeholder="Ask a question, e.g. how do I rebuild the index?",
                     label="Question",
                     show_label=False,
@@ -176,7 +176,11 @@ def build_app(
                     lines=1,
                     max_lines=6,
                 )
-                sent = gr.Textbox(visible=False)
+                # Filled and clicked by the page's script (scripts.INPUT), hidden by the style.
+                sent = gr.Textbox(
+                    elem_id="docqa-sent", elem_classes=["docqa-hidden"], container=False
+                )
+                go = gr.Button("go", elem_id="docqa-go", elem_classes=["docqa-hidden"])
                 with gr.Row():
                     new_button = gr.Button("New chat", size="sm", elem_id="docqa-new-chat")
                 with gr.Accordion("Options", open=False, elem_id="docqa-options"):
@@ -240,8 +244,7 @@ def build_app(
         when = gr.Textbox("now", visible=False)
 
         private: dict[str, Any] = {"api_visibility": "private"}
-        asked = question.submit(None, question, [question, sent], js=scripts.SEND, **private)
-        answered = asked.then(
+        answered = go.click(
             answer,
             [sent, turns, top_k, mode, folders, types, view],
             [chat, turns, count, status, source, page, opened],
