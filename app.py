@@ -286,7 +286,10 @@ def launch(
     index_dir: str | Path, *, model: str | None = None, host: str = "127.0.0.1", port: int = 7860
 ) -> None:
     """Load the index and its model, then serve the app until interrupted."""
-    retriever = Retriever(index_dir, model=model)
-    build_app(retriever).queue().launch(
+    retriever = Retriever(index_dir, model=model, batching=True)
+    # Events run in parallel (Gradio's default is one at a time per event): concurrent
+    # questions share model calls through the retriever's BatchingEncoder. 16 measured as
+    # fast as no limit (bench/load.py), and keeps a burst from taking every worker thread.
+    build_app(retriever).queue(default_concurrency_limit=16).launch(
         server_name=host, server_port=port, css=CSS, footer_links=["api"]
     )
