@@ -21,8 +21,11 @@ __all__ = ["CSS", "build_app", "launch"]
 def launch(
     index_dir: str | Path, *, model: str | None = None, options: ServeOptions | None = None
 ) -> None:
-    """Load the index and its model, then serve the app until interrupted (see webapp.server)."""
+    """Load the index and its model, then serve the app until interrupted (see webapp.server).
+
+    Questions asked at the same time share model calls (``Retriever(batching=True)``) and a
+    sync's embedding gives way to them."""
     options = options or ServeOptions()
-    retriever = Retriever(index_dir, model=model)
+    retriever = Retriever(index_dir, model=model, batching=True)
     demo = build_app(retriever, max_upload_bytes=options.max_upload_bytes)
     serve(demo, options, css=CSS)

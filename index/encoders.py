@@ -3,6 +3,7 @@ and only when it is constructed."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import re
@@ -79,7 +80,12 @@ class SentenceTransformerEncoder:
         if not isinstance(dim, int) or dim < 1:
             raise ModelLoadError(f"model {name!r} does not report its embedding dimension")
         self.dimension = dim
-        specials = len(self._model.tokenizer("", add_special_tokens=True)["input_ids"])
+        # Counting gets its own tokenizer: a call without truncation reconfigures a Hugging Face
+        # fast tokenizer, and doing that while another thread embeds through the same one
+        # breaks the embedding ("Unable to create tensor ..."), as a background sync's
+        # chunking beside a question's embedding did.
+        self._counter = copy.deepcopy(self._model.tokenizer)
+        specials = len(self._counter("", add_special_tokens=True)["input_ids"])
         max_length = self._model.max_seq_length
         if not max_length:
             raise ModelLoadError(f"model {name!r} does not report its maximum sequence length")
@@ -98,7 +104,7 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
-        ids = self._model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
+        ids = self._counter(text, add_special_tokens=False, verbose=False)["input_ids"]
         return len(ids)
 
 

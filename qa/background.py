@@ -12,6 +12,7 @@ from index.builder import BuildSummary, build_index
 from index.config import IndexConfig
 from index.errors import DocqaError
 
+from .batching import BatchingEncoder
 from .retriever import Retriever
 
 __all__ = ["BackgroundSync", "SyncStatus"]
@@ -87,9 +88,10 @@ class BackgroundSync:
             manifest = self._retriever.manifest
             docs = self._docs or Path(manifest.docs_root)
             config = IndexConfig(index_dir=self._retriever.index_dir, model=manifest.model)
-            summary = build_index(
-                docs, config, encoder=self._retriever.encoder, progress=self._progress
-            )
+            encoder = self._retriever.encoder
+            if isinstance(encoder, BatchingEncoder):
+                encoder = encoder.bulk  # questions asked meanwhile go first
+            summary = build_index(docs, config, encoder=encoder, progress=self._progress)
         except (DocqaError, OSError) as exc:
             self._failed(str(exc))
             return

@@ -405,6 +405,9 @@ def serve_cmd(
 ) -> None:
     """Start the chat app. With --docs (or by default) the index is brought up to date first."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # Gradio recomputes its monitoring summary (a pandas table of the last 10,000 events) after
+    # every event by default: 2-10 ms of CPU per question, for a dashboard docqa never opens.
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
     with _errors():
         if auth_file is not None and _from_env("auth_value"):
             auth_value = None  # --auth-file on the command line wins over DOCQA_AUTH

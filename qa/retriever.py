@@ -18,6 +18,7 @@ from index.store import IndexSnapshot, open_snapshot
 
 from . import fusion
 from .answerline import answer_spans
+from .batching import BatchingEncoder
 from .confidence import features, is_confident
 from .diversity import Candidate, diversify
 from .filters import Filter, Subsets
@@ -45,10 +46,19 @@ class Retriever:
     ``model=None`` uses the model the index was built with. Naming another model raises
     :class:`~index.ModelMismatchError`, since its vectors would not be comparable. After a
     rebuild publishes a new generation, the next question is answered from it.
+
+    ``batching=True`` (for a server answering many questions at once from threads) wraps the
+    encoder in a :class:`~qa.batching.BatchingEncoder`: questions asked at the same time share
+    one model call, and a background sync's embedding gives way to them.
     """
 
     def __init__(
-        self, index: str | Path, *, model: str | None = None, encoder: Encoder | None = None
+        self,
+        index: str | Path,
+        *,
+        model: str | None = None,
+        encoder: Encoder | None = None,
+        batching: bool = False,
     ) -> None:
         self.index_dir = Path(index).expanduser()
         self._snapshot = open_snapshot(self.index_dir)
@@ -59,6 +69,8 @@ class Retriever:
         self.encoder: Encoder = encoder or load_encoder(model or built_with)
         _check_model(self.index_dir, built_with, self.encoder.name)
         self._subsets = Subsets()
+        if batching:
+            self.encoder = BatchingEncoder(self.encoder)
 
     @property
     def manifest(self) -> Manifest:

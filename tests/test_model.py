@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -94,3 +95,30 @@ def test_the_bundled_guide_answers_how_to_rebuild_the_index(
     )[0]
     assert top.heading_path[-1].startswith("Rebuilding the index")
     assert top.text.startswith("To rebuild the index")
+
+
+def test_counting_tokens_beside_a_running_embed_call_breaks_neither(encoder: Encoder) -> None:
+    # A background sync counts tokens (chunking) while questions are embedded in other threads.
+    texts = ["how do I rebuild the index?", "word " * 300]
+    alone = encoder.embed(texts)
+    long_text = "many words " * 200
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def count() -> None:
+        while not done.is_set():
+            try:
+                assert encoder.count_tokens(long_text) == 400
+            except BaseException as exc:
+                failures.append(exc)
+                return
+
+    counter = threading.Thread(target=count, daemon=True)
+    counter.start()
+    try:
+        for _ in range(30):
+            np.testing.assert_allclose(encoder.embed(texts), alone, atol=1e-5)
+    finally:
+        done.set()
+        counter.join(10)
+    assert not failures

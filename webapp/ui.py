@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MAX_UPLOAD", "build_app"]
 
 DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024
-# Questions answered at once by one app (the model call is shared; see qa's batching).
+# Events run at once per kind (Gradio's default is one at a time): concurrent questions share
+# model calls through a batching retriever (qa.batching). 16 measured as fast as no limit
+# (bench/load.py), and keeps a burst from taking every worker thread.
 CONCURRENCY = 16
 
 
@@ -272,6 +274,7 @@ def build_app(
             run_sync,
             None,
             sync_note,
+            concurrency_limit=1,
             concurrency_id="sync",
             show_progress="hidden",
             **private,
@@ -280,6 +283,7 @@ def build_app(
             upload,
             [files, replace, into],
             upload_note,
+            concurrency_limit=1,
             concurrency_id="sync",
             show_progress="hidden",
             **private,
@@ -296,7 +300,7 @@ def build_app(
             concurrency_limit=CONCURRENCY,
             concurrency_id="answer",
         )
-    return demo
+    return demo.queue(default_concurrency_limit=CONCURRENCY)
 
 
 VIEWS = ("rendered", "as text")
