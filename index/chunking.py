@@ -115,9 +115,13 @@ def block_gaps(text: str, *, first: bool = True) -> list[int]:
     lines = text.split("\n")
     unwrapped = unwrap(lines)  # never inside an admonition, a tab or a /// block
     covered = [bool(c) or m for c, m in zip(unwrapped.context, unwrapped.markup, strict=True)]
-    for n in range(_front_matter_end(lines) if first else 0):
+    front = _front_matter_end(lines) if first else 0
+    for n in range(front):
         covered[n] = True
-    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    # Parsed as the cutter reads it (markup lines blank): two indented code blocks around a
+    # directive line are one block there, and the gap between them no place to cut.
+    source = "\n".join([""] * front + unwrapped.lines[front:])
+    tokens = MarkdownIt("commonmark").enable("table").parse(source)
     covered = [c or held for c, held in zip(covered, _held(tokens, len(lines)), strict=True)]
     last = max((t.map[0] for t in tokens if t.level == 0 and t.map is not None), default=0)
     offsets = _line_offsets(lines)

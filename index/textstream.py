@@ -71,7 +71,9 @@ class TextStream:
         characters, else at the first one after. In Markdown only between top-level blocks, as
         the parser sees them (not inside a list, a fence, indented code or an HTML comment)."""
         if self.markdown:
-            breaks: Iterable[int] = block_gaps(buffer, first=first)
+            # Complete lines only: a line half read may read as another block than it is
+            # (the start of a directive line looks like a paragraph).
+            breaks: Iterable[int] = block_gaps(buffer[: buffer.rfind("\n") + 1], first=first)
         else:
             breaks = (m.end() for m in _BREAK.finditer(buffer))
         cut = None
