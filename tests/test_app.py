@@ -207,7 +207,7 @@ def test_app_serves_retrieve_to_gradio_client(hashing_index: Path) -> None:
         assert items[0]["heading_path"] == ["docqa guide", "Indexing", "Rebuilding"]
         assert items[0]["citation"].startswith("guide.md ¶")
         assert [i["rank"] for i in items] == [1, 2, 3]
-        only = client.predict("index", 3, "dense", ["sub"], [".txt"], api_name="/retrieve")
+        only = client.predict("index", 3, "dense", ["sub"], [".txt"], api_name="/retrieve_filtered")
         assert only and all(i["source"].startswith("sub/") for i in only)
 
 

@@ -140,14 +140,19 @@ def build_app(
         ):
             yield note_html(message)
 
-    def retrieve_api(
+    def retrieve_api(question: str, k: int = 5, mode: str = "hybrid") -> list[dict[str, Any]]:
+        """Ranked passages with citations for a question, as JSON objects (same keys as `docqa ask --json`)."""
+        return [r.to_dict() for r in retriever.retrieve(question, int(k), mode=mode)]
+
+    def retrieve_filtered_api(
         question: str,
         k: int = 5,
         mode: str = "hybrid",
         folders: list[str] | None = None,
         types: list[str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Ranked passages with citations for a question, as JSON objects (same keys as `docqa ask --json`)."""
+        """Like /retrieve, answering only from files under ``folders`` and of ``types``
+        (as `docqa ask --folder/--type`; empty: all)."""
         found = retriever.retrieve(
             question, int(k), mode=mode, folders=folders or (), types=types or ()
         )
@@ -294,12 +299,9 @@ def build_app(
         gr.Timer(15).tick(
             lambda: status_html(retriever, sync.last_finished), None, status, **private
         )
-        gr.api(
-            retrieve_api,
-            api_name="retrieve",
-            concurrency_limit=CONCURRENCY,
-            concurrency_id="answer",
-        )
+        # /retrieve keeps its three inputs: scripts posting to the queue send exactly those.
+        for fn, name in ((retrieve_api, "retrieve"), (retrieve_filtered_api, "retrieve_filtered")):
+            gr.api(fn, api_name=name, concurrency_limit=CONCURRENCY, concurrency_id="answer")
     return demo.queue(default_concurrency_limit=CONCURRENCY)
 
 
