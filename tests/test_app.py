@@ -272,3 +272,34 @@ def test_an_upload_is_saved_then_synced_with_progress(
     assert list(upload_and_sync([], corpus, sync, replace=False, max_bytes=1000)) == [
         "Choose files to add first."
     ]
+
+
+def test_an_upload_during_a_running_sync_waits_and_syncs_again(
+    corpus: Path, tmp_path: Path
+) -> None:
+    from qa.background import SyncStatus
+
+    class Busy:
+        """A sync that is running when the upload lands, then free."""
+
+        def __init__(self) -> None:
+            self.starts = 0
+
+        def start(self) -> bool:
+            self.starts += 1
+            return self.starts >= 3  # running twice, then started by the upload
+
+        def status(self) -> SyncStatus:
+            return SyncStatus(running=False, error="stub")
+
+    upload = tmp_path / "new.md"
+    upload.write_text("# New\n\nText.\n", encoding="utf-8")
+    sync = Busy()
+    messages = list(
+        upload_and_sync([str(upload)], corpus, sync, replace=False, max_bytes=1000, poll=0)  # type: ignore[arg-type]
+    )
+    assert [m.endswith("Waiting for the running sync to end…") for m in messages[1:3]] == [
+        True,
+        True,
+    ]
+    assert sync.starts >= 3 and messages[-1].endswith("Sync failed: stub")

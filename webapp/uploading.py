@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -22,6 +23,7 @@ def upload_and_sync(
     replace: bool,
     max_bytes: int,
     subfolder: str = "",
+    poll: float = 0.5,
 ) -> Iterator[str]:
     """Save the uploaded files (Gradio's temporary paths, named as the user's files were)
     and, when any was saved, sync: yields what happened, then the sync's progress."""
@@ -41,7 +43,12 @@ def upload_and_sync(
         yield message
         return
     yield message
-    for progress in sync_updates(sync):
+    # A sync already running may have looked at the folder before these files arrived: wait
+    # for it, then sync again (sync_updates joins the one started here).
+    while not sync.start():
+        yield f"{message} Waiting for the running sync to end…"
+        time.sleep(poll)
+    for progress in sync_updates(sync, poll=poll):
         yield f"{message} {progress}"
 
 
