@@ -52,46 +52,59 @@ element.addEventListener('click', (event) => {
 """
 
 # Sending a question, all on the page: Enter (without Shift) in the question box, or its send
-# button, calls ``docqa.send``. It takes the box's text and empties the box within the key or
+# button, calls ``docqa.submit``. It takes the box's text and empties the box within the key or
 # click event itself, before the next key can arrive, so keys typed right after Enter stay in
-# the box; then it puts the question in the hidden "sent" box and clicks the hidden "go"
-# button, whose event answers it. One question is answered at a time: one sent meanwhile stays
-# in the box and goes when the reply arrives (ANSWERED); an empty box sends nothing.
-# ``docqa.busy`` is when the awaited question was sent (0: none; a wait over two minutes is
-# over), ``docqa.turns`` the chat's turn count then; New chat meanwhile waits (``clear``).
+# the box for the next question. ``docqa.send`` puts a question in the hidden "sent" box and
+# clicks the hidden "go" button, whose event answers it. One question is answered at a time:
+# questions sent meanwhile wait in ``docqa.pending`` and go, in order, as each reply arrives
+# (ANSWERED); an empty box sends nothing. ``docqa.busy`` is when the awaited question was sent
+# (0: none; a wait over two minutes is over), ``docqa.turns`` the chat's turn count then; New
+# chat pressed meanwhile waits for the reply (``clear``).
 INPUT = """
 if (!window.docqa) {
-  const docqa = window.docqa = {busy: 0, turns: 0, queued: false, clear: false};
+  const docqa = window.docqa = {busy: 0, turns: 0, pending: [], clear: false};
   docqa.isBusy = () => docqa.busy && Date.now() - docqa.busy < 120000;
   const setValue = (area, value) => {
     area.value = value;
     area.dispatchEvent(new Event('input', {bubbles: true}));
   };
-  docqa.send = () => {
-    const area = document.querySelector('#docqa-question textarea');
+  docqa.send = (question) => {
     const sent = document.querySelector('#docqa-sent textarea');
     const go = document.querySelector('#docqa-go');
-    if (!area || !sent || !go || !area.value.trim()) { return; }
-    if (docqa.isBusy()) { docqa.queued = true; return; }
+    if (!sent || !go) { return; }
     docqa.busy = Date.now();
     docqa.turns = document.querySelectorAll('#docqa-chat .docqa-turn').length;
-    const question = area.value;
-    setValue(area, '');
     setValue(sent, question);
     go.click();
+  };
+  docqa.next = () => {  // the reply is in (or failed): a New chat waiting, else the next question
+    if (docqa.isBusy()) { return; }
+    if (docqa.clear) {
+      docqa.clear = false;
+      const button = document.querySelector('#docqa-new-chat');
+      if (button) { setTimeout(() => button.click(), 0); return; }
+    }
+    if (docqa.pending.length) { docqa.send(docqa.pending.shift()); }
+  };
+  docqa.submit = () => {
+    const area = document.querySelector('#docqa-question textarea');
+    if (!area || !area.value.trim()) { return; }
+    const question = area.value;
+    setValue(area, '');
+    if (docqa.isBusy() || docqa.clear) { docqa.pending.push(question); } else { docqa.send(question); }
   };
   document.addEventListener('keydown', (event) => {
     if (event.key !== 'Enter' || event.shiftKey || event.isComposing) { return; }
     if (!event.target.closest || !event.target.closest('#docqa-question textarea')) { return; }
     event.preventDefault();
     event.stopPropagation();
-    docqa.send();
+    docqa.submit();
   }, true);
   document.addEventListener('click', (event) => {
     if (!event.target.closest || !event.target.closest('#docqa-question .submit-button')) { return; }
     event.preventDefault();
     event.stopPropagation();
-    docqa.send();
+    docqa.submit();
   }, true);
 }
 """
@@ -127,17 +140,12 @@ ANSWERED = """
   } else if (last) {
     last.scrollIntoView({block: 'start', behavior: 'instant'});  // narrow screens: the page scrolls
   }
-  if (docqa.clear) {
-    docqa.clear = false;
-    const button = document.querySelector('#docqa-new-chat');
-    if (button) { setTimeout(() => button.click(), 0); return; }
-  }
-  if (docqa.queued) { docqa.queued = false; setTimeout(docqa.send, 0); }
+  docqa.next();
 }
 """
 
-# The answer step failed (Gradio shows its error): stop waiting.
-FAILED = "() => { if (window.docqa) { window.docqa.busy = 0; window.docqa.clear = false; } }"
+# The answer step failed (Gradio shows its error): stop waiting, go on with what waits.
+FAILED = "() => { const docqa = window.docqa; if (docqa) { docqa.busy = 0; docqa.next(); } }"
 
 # New chat: now, or (a reply on its way) once the reply has arrived.
 NEW_CHAT = """
@@ -149,12 +157,7 @@ NEW_CHAT = """
 """
 
 # After New chat cleared the page: a question sent meanwhile goes now.
-CLEARED = """
-() => {
-  const docqa = window.docqa;
-  if (docqa && !docqa.isBusy() && docqa.queued) { docqa.queued = false; docqa.send(); }
-}
-"""
+CLEARED = "() => { if (window.docqa) { window.docqa.next(); } }"
 
 # After the source panel changed: the marked passage in view.
 SCROLL_TO_HIT = """

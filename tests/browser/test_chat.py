@@ -116,10 +116,27 @@ def test_a_question_sent_during_a_reply_follows_it(
     page.goto(serve_app(hashing_index))
     ask(page, "capital of France")
     ask(page, "bananas potassium")  # at once: it waits for the first reply, then goes
+    page.locator("#docqa-question textarea").press_sequentially("and x", delay=0)
     expect(page.locator("#docqa-turn-1 .docqa-q-text")).to_have_text("bananas potassium")
     expect(page.locator("#docqa-turn-0 .docqa-q-text")).to_have_text("capital of France")
     expect(page.locator("#docqa-turn-1 .docqa-a")).to_contain_text("Bananas are yellow")
-    expect(page.locator("#docqa-question textarea")).to_have_value("")
+    expect(page.locator("#docqa-question textarea")).to_have_value("and x")
+    page_events.assert_clean()
+
+
+def test_two_quick_clicks_on_send_send_one_question(
+    slow_app: str, page: Page, page_events: PageEvents
+) -> None:
+    page.goto(slow_app)
+    page.locator("#docqa-question textarea").fill("capital of France")
+    send = page.locator("#docqa-question .submit-button")
+    send.click()
+    page.wait_for_timeout(150)
+    send.click()
+    expect(page.locator("#docqa-turn-0 .docqa-a")).to_be_visible()
+    page.wait_for_timeout(2500)  # a second (empty) question would have its reply by now
+    expect(page.locator(".docqa-turn")).to_have_count(1)
+    expect(page.locator("#docqa-turn-0 .docqa-q-text")).to_have_text("capital of France")
     page_events.assert_clean()
 
 
