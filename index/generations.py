@@ -47,12 +47,20 @@ def current_generation(index_dir: Path) -> Path:
 
 
 def new_generation(index_dir: Path) -> Path:
-    """Create an empty folder for the next generation (call while holding the write lock)."""
+    """Create an empty folder for the next generation (call while holding the write lock).
+
+    Its number is above every generation on disk and the published one, even when that
+    folder was deleted, so a name is never reused: an open reader tells a new generation
+    from the one it holds by its name. The folder's entry is made durable at once.
+    """
     root = Path(index_dir) / _GENERATIONS
     root.mkdir(parents=True, exist_ok=True)
     numbers = [int(p.name) for p in root.iterdir() if p.name.isdigit()]
+    with contextlib.suppress(IndexNotFoundError, ValueError):
+        numbers.append(int(current_generation(index_dir).name))
     path = root / f"{max(numbers, default=0) + 1:06d}"
     path.mkdir()
+    fsync_path(root)
     return path
 
 

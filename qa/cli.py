@@ -22,7 +22,6 @@ from index.config import IndexConfig, default_index_dir
 from index.errors import DocqaError
 from index.generations import current_generation
 from index.manifest import read_manifest
-from index.store import open_snapshot
 from webapp.access import check_exposure, read_auth
 from webapp.server import DEFAULT_MAX_UPLOAD_MB, ServeOptions
 
@@ -287,12 +286,11 @@ def status_cmd(index_dir: Path | None, docs: Path | None, as_json: bool) -> None
     """Show what an index holds: files, passages, model, build time."""
     with _errors():
         folder = _resolve_index(index_dir, docs)
-        snap = open_snapshot(folder)
-        m = snap.manifest
-        snap.close()
+        generation = current_generation(folder)
+        m = read_manifest(generation)  # the manifest only: no vectors loaded
     data = {
         "index_dir": str(folder),
-        "generation": snap.generation,
+        "generation": generation.name,
         "docs_root": m.docs_root,
         "files": len(m.files),
         "passages": m.passages,
@@ -307,7 +305,7 @@ def status_cmd(index_dir: Path | None, docs: Path | None, as_json: bool) -> None
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
         return
-    click.echo(f"index     {folder} (generation {snap.generation})")
+    click.echo(f"index     {folder} (generation {generation.name})")
     click.echo(f"documents {m.docs_root}")
     click.echo(f"files     {len(m.files)} indexed, {len(m.skipped)} skipped")
     click.echo(f"passages  {m.passages}")

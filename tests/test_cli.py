@@ -133,6 +133,19 @@ def test_status_json(hashing_index: Path, corpus: Path) -> None:
     assert status["files_skipped"][0]["path"] == "sheet.xlsx"
 
 
+def test_status_reads_the_manifest_only(
+    hashing_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import faiss
+
+    def no_vectors(*args: object) -> None:
+        raise AssertionError("docqa status loaded the vectors")
+
+    monkeypatch.setattr(faiss, "read_index", no_vectors)
+    code, out, _ = run("status", "--index", str(hashing_index), "--json")
+    assert code == 0 and json.loads(out)["passages"] == 7
+
+
 def test_docs_option_finds_the_default_index(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -321,6 +321,20 @@ def test_unpublished_generation_is_invisible_and_removed_by_the_next_publish(
     assert sorted(p.name for p in (tmp_path / "generations").iterdir()) == ["000001", "000003"]
 
 
+def test_a_deleted_current_generation_is_never_reused_by_name(tmp_path: Path) -> None:
+    import shutil
+
+    publish_generation(tmp_path, PASSAGES, unit_vectors(4))
+    reader = open_snapshot(tmp_path)
+    try:
+        shutil.rmtree(current_generation(tmp_path))  # lost to a mistake or a disk clean-up
+        fresh = publish_generation(tmp_path, PASSAGES, unit_vectors(4, seed=1))
+        assert fresh.name == "000002"  # not 000001 again: the reader can tell them apart
+        assert fresh != reader.folder
+    finally:
+        reader.close()
+
+
 # --- write lock ------------------------------------------------------------------------------
 
 _HOLDER = textwrap.dedent(
