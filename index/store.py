@@ -5,6 +5,7 @@ The generation is written once and never modified; readers open it read-only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -117,6 +118,13 @@ class IndexSnapshot:
         db = getattr(self, "_db", None)
         if db is not None:
             db.close()
+
+    def __del__(self) -> None:
+        # Python's sqlite3 connection sits in a reference cycle (its statement cache), so it
+        # would stay open, holding a retired generation's deleted file, until the cyclic
+        # collector runs. Close it as soon as no caller holds the snapshot.
+        with contextlib.suppress(Exception):
+            self._close_quietly()
 
     @property
     def db_path(self) -> Path:

@@ -335,6 +335,22 @@ def test_a_deleted_current_generation_is_never_reused_by_name(tmp_path: Path) ->
         reader.close()
 
 
+def test_a_snapshot_let_go_closes_its_database_at_once(index_dir: Path) -> None:
+    import gc
+    import sqlite3
+
+    gc.disable()  # the point: no wait for the cyclic collector (sqlite3 keeps a cycle)
+    try:
+        snap = open_snapshot(index_dir)
+        db = snap._db
+        db.execute("SELECT 1")
+        del snap  # as a Retriever does when a newer generation is published
+        with pytest.raises(sqlite3.ProgrammingError):
+            db.execute("SELECT 1")
+    finally:
+        gc.enable()
+
+
 # --- write lock ------------------------------------------------------------------------------
 
 _HOLDER = textwrap.dedent(
