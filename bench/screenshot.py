@@ -8,19 +8,11 @@ citation opened, taken in Debian's chromium.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from common import REPO
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-quic",
-    "--no-first-run",
-]
+from tests.browser.chromium import CHROMIUM_ARGS, chromium_path
 
 
 def main() -> None:
@@ -31,7 +23,9 @@ def main() -> None:
     parser.add_argument("--question", default="how do I add documents from the browser?")
     parser.add_argument("--open", type=int, default=2, help="citation rank to open")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshot.png")
-    parser.add_argument("--chromium", default=os.environ.get("DOCQA_CHROMIUM", "/usr/bin/chromium"))
+    parser.add_argument(
+        "--chromium", default=chromium_path(), help="default: DOCQA_CHROMIUM or chromium on PATH"
+    )
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright

@@ -1,4 +1,4 @@
-"""What the screen's controls need from the index: filter choices and a PDF page image."""
+"""The PDF page image beside the source text."""
 
 from __future__ import annotations
 
@@ -6,21 +6,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.errors import DocqaError
-from index.manifest import Manifest
 from qa.results import Result
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-__all__ = ["NOT_LOCATED", "PAGE_LABEL", "filter_choices", "page_view"]
-
-
-def filter_choices(manifest: Manifest) -> tuple[list[str], list[str]]:
-    """The folders and the file types the index holds, for the filter controls."""
-    from qa.filters import choices
-
-    folders, types = choices(manifest)
-    return list(folders), list(types)
+__all__ = ["NOT_LOCATED", "PAGE_LABEL", "page_view"]
 
 
 PAGE_LABEL = "PDF page {page} (passage marked)"

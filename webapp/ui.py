@@ -17,6 +17,7 @@ from qa.retriever import MODES, Retriever
 
 from . import scripts
 from .asking import answer_turn
+from .server import DEFAULT_MAX_UPLOAD_MB
 from .source import render_source
 from .status import note_html, skipped_html, status_html, sync_updates
 from .transcript import Turn, render_transcript
@@ -24,9 +25,10 @@ from .transcript import Turn, render_transcript
 if TYPE_CHECKING:
     import gradio as gr
 
-__all__ = ["DEFAULT_MAX_UPLOAD", "build_app"]
+__all__ = ["VIEWS", "build_app"]
 
-DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024
+# How the source panel shows a Markdown file.
+VIEWS = ("rendered", "as text")
 # Events run at once per kind (Gradio's default is one at a time): concurrent questions share
 # model calls through a batching retriever (qa.batching). 16 measured as fast as no limit
 # (bench/load.py), and keeps a burst from taking every worker thread.
@@ -38,7 +40,7 @@ def build_app(
     *,
     k: int = 5,
     docs: str | Path | None = None,
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024,
 ) -> gr.Blocks:
     """The chat app over one index. ``retrieve`` is also a named API endpoint for gradio_client.
 
@@ -47,7 +49,9 @@ def build_app(
     """
     import gradio as gr
 
-    from .controls import filter_choices, page_view
+    from qa.filters import choices
+
+    from .controls import page_view
     from .uploading import upload_and_sync
 
     sync = BackgroundSync(retriever, docs=docs)
@@ -122,7 +126,7 @@ def build_app(
             manifest = retriever.manifest
         except DocqaError:
             return status_html(retriever, sync.last_finished), gr.skip(), gr.skip(), gr.skip()
-        folders, types = filter_choices(manifest)
+        folders, types = choices(manifest)
         return (
             status_html(retriever, sync.last_finished),
             skipped_html(manifest),
@@ -158,7 +162,7 @@ def build_app(
         )
         return [r.to_dict() for r in found]
 
-    folder_choices, type_choices = filter_choices(retriever.manifest)
+    folder_choices, type_choices = choices(retriever.manifest)
     with gr.Blocks(title="docqa", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         with gr.Row(equal_height=True, elem_classes=["docqa-top"]):
             gr.HTML('<h1 class="docqa-title">docqa</h1>', scale=0, min_width=90)
@@ -303,6 +307,3 @@ def build_app(
         for fn, name in ((retrieve_api, "retrieve"), (retrieve_filtered_api, "retrieve_filtered")):
             gr.api(fn, api_name=name, concurrency_limit=CONCURRENCY, concurrency_id="answer")
     return demo.queue(default_concurrency_limit=CONCURRENCY)
-
-
-VIEWS = ("rendered", "as text")

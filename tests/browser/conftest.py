@@ -16,7 +16,6 @@ skips them.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,24 +23,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from .chromium import CHROMIUM_ARGS, chromium_path
 from .events import PageEvents, is_external
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, Route
 
 HERE = Path(__file__).parent
-# No background traffic of the browser's own (updates, sync, safe browsing), so that any
-# request seen comes from the page.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Playwright's own default is 30 s; a UI step that takes longer than this is a failure.
 TIMEOUT_MS = 20_000  # generous: CI machines may be busy
 
@@ -57,12 +45,6 @@ def browser_required() -> bool:
     return any(
         os.environ.get(v, "") not in ("", "0", "false") for v in ("CI", "DOCQA_BROWSER_REQUIRED")
     )
-
-
-def chromium_path() -> str | None:
-    """The chromium to drive: ``DOCQA_CHROMIUM``, else Debian's ``chromium`` on PATH."""
-    exe = os.environ.get("DOCQA_CHROMIUM") or shutil.which("chromium")
-    return exe if exe and os.access(exe, os.X_OK) else None
 
 
 def _unavailable(reason: str) -> NoReturn:
