@@ -9,6 +9,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,14 +24,24 @@ from .generations import (
     collect_garbage,
     current_generation,
     new_generation,
+    new_segment,
     publish,
     write_lock,
 )
-from .manifest import FORMAT_VERSION, FileEntry, Manifest, read_manifest
-from .store import IndexSnapshot, check_sizes, link_generation
+from .legacy import LegacyVectors
+from .manifest import (
+    FORMAT_VERSION,
+    FileEntry,
+    Manifest,
+    SegmentEntry,
+    read_manifest,
+    write_manifest,
+)
+from .merging import carried_segments, merge_segments
+from .store import IndexSnapshot
 from .summary import BuildSummary, Report, skipped_report
 from .sync import RACY_NS, SyncPlan, plan_sync, skip_record
-from .writer import GenerationWriter
+from .writer import SegmentWriter
 
 __all__ = ["BuildSummary", "Progress", "build_index", "skipped_report"]
 
@@ -48,6 +59,7 @@ def build_index(
     encoder: Encoder | None = None,
     full: bool = False,
     dry_run: bool = False,
+    repair: bool = False,
     progress: Progress | None = None,
 ) -> BuildSummary:
     """Bring the index at ``config.index_dir`` in step with the folder ``docs``.
@@ -55,21 +67,36 @@ def build_index(
     Unchanged files are not read; renamed and copied files reuse their passages; only content
     the index lacks is embedded. ``full=True`` re-reads and re-embeds everything; so does a
     change of model. The new state is published atomically; readers keep the old one until
-    then. ``dry_run=True`` plans and counts without writing anything.
+    then. ``dry_run=True`` plans and counts without writing anything. ``repair=True`` first
+    checks every byte of every segment against its checksum; a damaged segment is dropped and
+    the files it held are read and embedded again (a sync always does so for a segment it
+    finds damaged on the way: missing or cut short, or failing its checksum before a merge).
     """
     started = time.perf_counter()
-    scan = _Scan(Path(docs).expanduser())
-    loader = _Loader(config, encoder)
+    job = _Job(
+        _Scan(Path(docs).expanduser()),
+        config,
+        _Loader(config, encoder),
+        dry_run,
+        repair,
+        progress,
+    )
+    job.report = Report(config.index_dir, job.loader.name, started)
     with nullcontext() if dry_run else write_lock(config.index_dir):
-        return _sync(
-            scan,
-            config,
-            loader,
-            Report(config.index_dir, loader.name, started),
-            full,
-            dry_run,
-            progress,
-        )
+        return _sync(job, full)
+
+
+@dataclass
+class _Job:
+    """One call of :func:`build_index`: what it works on and how."""
+
+    scan: _Scan
+    config: IndexConfig
+    loader: _Loader
+    dry_run: bool
+    repair: bool
+    progress: Progress | None
+    report: Report = field(init=False)
 
 
 class _Scan:
@@ -82,18 +109,38 @@ class _Scan:
         self.refs, self.skipped = walk_folder(docs)
 
 
-def _sync(
-    scan: _Scan,
-    config: IndexConfig,
-    loader: _Loader,
-    report: Report,
-    full: bool,
-    dry_run: bool,
-    progress: Progress | None,
-) -> BuildSummary:
+def _sync(job: _Job, full: bool) -> BuildSummary:
     """One sync under the write lock; starts over with ``full=True`` when the old index
     turns out not to be reusable after all."""
+    config, loader = job.config, job.loader
     old = None if full else _reusable_manifest(config.index_dir, loader.name)
+    previous = _open(config.index_dir, job.repair) if old is not None else None
+    if old is not None and previous is None:  # the manifest read, its data did not
+        return _sync(job, True)
+    try:
+        if isinstance(previous, IndexSnapshot) and previous.damaged:
+            log.warning(
+                "index segments %s are damaged; reading the files they held again (%s)",
+                ", ".join(previous.damaged),
+                next(iter(previous.damaged.values())),
+            )
+            old = previous.manifest
+        return _synced(job, old, previous)
+    finally:
+        if previous is not None:
+            previous.close()
+
+
+def _synced(
+    job: _Job, old: Manifest | None, previous: IndexSnapshot | LegacyVectors | None
+) -> BuildSummary:
+    config, loader, scan, dry_run, report = (
+        job.config,
+        job.loader,
+        job.scan,
+        job.dry_run,
+        job.report,
+    )
     recut = old is not None and (
         old.chunker_version != CHUNKER_VERSION or old.format_version != FORMAT_VERSION
     )
@@ -102,39 +149,56 @@ def _sync(
             "docqa cuts files into passages differently since this index was built: reading "
             "every file again (only passages whose text changed are embedded)"
         )
-    plan = plan_sync(scan.refs, scan.skipped, old, recut=recut, progress=progress)
-    if old is not None and not plan.to_chunk and not _needs_write(plan, old, scan):
+    plan = plan_sync(scan.refs, scan.skipped, old, recut=recut, progress=job.progress)
+    current = previous if isinstance(previous, IndexSnapshot) else None
+    repaired = current is not None and bool(current.damaged)
+    if old is not None and not plan.to_chunk and not repaired and not _needs_write(plan, old, scan):
         return _unchanged(config, report, plan, old, dry_run)
     if old is not None and plan.to_chunk and not loader.fits(old):
         log.warning("model %s changed shape since the index was built: re-embedding", loader.name)
-        return _sync(scan, config, loader, report, True, dry_run, progress)
-    previous = _open(config.index_dir) if old is not None else None
-    if old is not None and previous is None:  # the manifest read, its data did not
-        return _sync(scan, config, loader, report, True, dry_run, progress)
-    try:
-        if previous is not None and _only_stats_changed(plan, previous.manifest):
-            return _relink(config, report, scan, loader, plan, previous, dry_run)
-        with _writer(config, loader, old, dry_run) as writer:
-            out = assemble(plan, writer, previous, loader.get, progress)
-            _record_skips(plan, out.skipped)
-            nothing_new = not out.files.keys() - plan.kept.keys()  # new files were all unreadable
-            if old is not None and nothing_new and not _needs_write(plan, old, scan):
-                return _unchanged(config, report, plan, old, dry_run)
-            removed = writer.removed_from(previous.db_path) if previous is not None else 0
-            if dry_run:
-                return report(plan, out.files, writer.count, out.embedded, removed, dry_run=True)
-            writer.finish(
-                _manifest(
-                    config, report, scan, loader, old, plan, out.files, writer.count, out.next_id
-                )
-            )
-        publish(config.index_dir, writer.folder)
-    finally:
-        if previous is not None:
-            previous.close()
+        return _sync(job, True)
+    if current is not None and not repaired and _only_stats_changed(plan, current.manifest):
+        return _restat(config, report, scan, loader, plan, current, dry_run)
+    with _writer(config, loader, old, dry_run) as writer:
+        out = assemble(plan, writer, previous, loader.get, job.progress)
+        _record_skips(plan, out.skipped)
+        nothing_new = not out.files.keys() - plan.kept.keys()  # new files were all unreadable
+        if old is not None and nothing_new and not repaired and not _needs_write(plan, old, scan):
+            return _unchanged(config, report, plan, old, dry_run)
+        kept = current.manifest.passages if current is not None else 0
+        passages = kept - sum(map(len, out.deleted.values())) + writer.count
+        if dry_run:
+            return report(plan, out.files, passages, out.embedded, out.removed, dry_run=True)
+        entry = writer.finish() if writer.count else None
+    segments = carried_segments(current.manifest if current else None, out.deleted)
+    segments += [entry] if entry is not None else []
+    manifest = _manifest(config, report, scan, loader, old, plan, out.files, segments, out.next_id)
+    generation = new_generation(config.index_dir)
+    write_manifest(generation, manifest)
+    publish(config.index_dir, generation)
+    merged = _merge(job)
     return report(
-        plan, out.files, writer.count, out.embedded, removed, generation=writer.folder.name
+        plan,
+        out.files,
+        manifest.passages,
+        out.embedded,
+        out.removed,
+        generation=(merged or generation).name,
     )
+
+
+def _merge(job: _Job) -> Path | None:
+    """Merge segments as the policy asks; a merge that finds a damaged input repairs it
+    (by a sync that checks every segment) instead."""
+    try:
+        return merge_segments(job.config.index_dir, progress=job.progress)
+    except IndexCorruptError as exc:
+        if job.repair:
+            raise
+        log.warning("%s; repairing", exc)
+        job.repair = True
+        summary = _sync(job, False)
+        return job.config.index_dir / "generations" / summary.generation
 
 
 def _unchanged(
@@ -151,7 +215,7 @@ def _only_stats_changed(plan: SyncPlan, old: Manifest) -> bool:
     return not plan.to_chunk and not plan.reuse_from and plan.kept.keys() == old.files.keys()
 
 
-def _relink(
+def _restat(
     config: IndexConfig,
     report: Report,
     scan: _Scan,
@@ -160,14 +224,14 @@ def _relink(
     previous: IndexSnapshot,
     dry_run: bool,
 ) -> BuildSummary:
-    """A generation with the old data files and a manifest recording the new file stats."""
+    """A generation with the same segments and a manifest recording the new file stats."""
     old = previous.manifest
     files = dict(sorted(plan.kept.items()))
     if dry_run:
         return report(plan, files, old.passages, 0, 0, dry_run=True)
-    manifest = _manifest(config, report, scan, loader, old, plan, files, old.passages, old.next_id)
+    manifest = _manifest(config, report, scan, loader, old, plan, files, old.segments, old.next_id)
     folder = new_generation(config.index_dir)
-    link_generation(folder, previous.folder, manifest)
+    write_manifest(folder, manifest)
     publish(config.index_dir, folder)
     return report(plan, files, old.passages, 0, 0, generation=folder.name)
 
@@ -175,21 +239,21 @@ def _relink(
 @contextmanager
 def _writer(
     config: IndexConfig, loader: _Loader, old: Manifest | None, dry_run: bool
-) -> Iterator[GenerationWriter]:
-    """A writer into a new generation folder, or, for a dry run, into a scratch folder that
+) -> Iterator[SegmentWriter]:
+    """A writer into a new segment folder, or, for a dry run, into a scratch folder that
     is deleted afterwards (a dry run writes nothing to the index). A sync that fails removes
     its folder; one killed leaves it to the next sync's garbage collection."""
     if dry_run:
         with tempfile.TemporaryDirectory(prefix="docqa-dry-run-") as scratch:
-            writer = GenerationWriter(Path(scratch), loader.dimension(old), vectors=False)
+            writer = SegmentWriter(Path(scratch), loader.dimension(old), vectors=False)
             try:
                 yield writer
             finally:
                 writer.close()
         return
-    folder = new_generation(config.index_dir)
+    folder = new_segment(config.index_dir, old.next_segment if old is not None else 1)
     try:
-        writer = GenerationWriter(folder, loader.dimension(old))
+        writer = SegmentWriter(folder, loader.dimension(old))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -200,6 +264,8 @@ def _writer(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     writer.close()
+    if not writer.count:
+        shutil.rmtree(folder, ignore_errors=True)  # only deletions: no segment to list
 
 
 def _manifest(
@@ -210,9 +276,10 @@ def _manifest(
     old: Manifest | None,
     plan: SyncPlan,
     files: dict[str, FileEntry],
-    passages: int,
+    segments: list[SegmentEntry],
     next_id: int,
 ) -> Manifest:
+    names = [int(s.name) for s in segments]
     return Manifest(
         format_version=FORMAT_VERSION,
         model=loader.name,
@@ -222,12 +289,14 @@ def _manifest(
         docs_root=scan.root,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - report.started, 3),
-        passages=passages,
+        passages=sum(s.live for s in segments),
         next_id=next_id,
         files=dict(sorted(files.items())),
         skipped=[skip_record(s) for s in plan.skipped],
         docqa_version=__version__,
         scanned_at_ns=scan.at_ns,
+        segments=segments,
+        next_segment=max([*names, (old.next_segment - 1) if old is not None else 0]) + 1,
     )
 
 
@@ -260,11 +329,9 @@ class _Loader:
 
 def _reusable_manifest(index_dir: Path, model: str) -> Manifest | None:
     """The current manifest when its vectors can be reused with ``model`` (its passages too,
-    unless it was cut by another chunker version: see ``plan_sync(recut=True)``)."""
+    unless it was cut by another chunker version or format: see ``plan_sync(recut=True)``)."""
     try:
-        folder = current_generation(index_dir)
-        old = read_manifest(folder)
-        check_sizes(folder, old)
+        old = read_manifest(current_generation(index_dir))
     except IndexNotFoundError:
         return None
     except IndexCorruptError as exc:
@@ -289,9 +356,15 @@ def _needs_write(plan: SyncPlan, old: Manifest, scan: _Scan) -> bool:
     )
 
 
-def _open(index_dir: Path) -> IndexSnapshot | None:
+def _open(index_dir: Path, verify: bool) -> IndexSnapshot | LegacyVectors | None:
+    """The current generation (its damaged segments set apart, every byte checked with
+    ``verify``), or the vectors of an old-format one (to upgrade it); None when it cannot
+    be read at all."""
+    folder = current_generation(index_dir)
     try:
-        return IndexSnapshot(current_generation(index_dir))
+        if read_manifest(folder).format_version != FORMAT_VERSION:
+            return LegacyVectors(folder)
+        return IndexSnapshot(folder, verify=verify, tolerate=True)
     except IndexCorruptError as exc:
         log.warning("current index is unreadable, building from scratch: %s", exc)
         return None

@@ -9,6 +9,7 @@ __all__ = [
     "ExposureError",
     "IndexBusyError",
     "IndexCorruptError",
+    "IndexFormatError",
     "IndexNotFoundError",
     "LexicalIndexMissingError",
     "ModelLoadError",
@@ -31,6 +32,10 @@ class IndexNotFoundError(DocqaError):
 
 class IndexCorruptError(DocqaError):
     """The index on disk is unreadable or its parts disagree."""
+
+
+class IndexFormatError(IndexCorruptError):
+    """The index was written by an older docqa; a sync upgrades it, reusing its vectors."""
 
 
 class LexicalIndexMissingError(DocqaError):

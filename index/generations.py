@@ -1,11 +1,13 @@
 """The index folder: numbered generations, one published by an atomic pointer, and a write lock.
 
     INDEX_DIR/CURRENT            name of the published generation (replaced atomically)
-    INDEX_DIR/generations/NNNNNN one complete index each: manifest.json, passages.sqlite, vectors.faiss
+    INDEX_DIR/generations/NNNNNN one index state each: manifest.json, listing the segments it uses
+    INDEX_DIR/segments/NNNNNN    immutable batches of passages and vectors (index.segment)
     INDEX_DIR/lock               held (flock) by the one process writing this index
 
 A reader reads CURRENT and opens that generation, so it sees the old index or the new one,
-never a mix. The superseded generation is kept one round for readers still opening it.
+never a mix. The superseded generation is kept one round for readers still opening it; a
+segment is removed once no kept generation lists it. Names are never reused.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ __all__ = [
     "current_generation",
     "fsync_path",
     "new_generation",
+    "new_segment",
     "publish",
     "write_lock",
 ]
 
 _CURRENT = "CURRENT"
 _GENERATIONS = "generations"
+_SEGMENTS = "segments"
 
 
 def current_generation(index_dir: Path) -> Path:
@@ -64,6 +68,19 @@ def new_generation(index_dir: Path) -> Path:
     return path
 
 
+def new_segment(index_dir: Path, at_least: int = 1) -> Path:
+    """Create an empty folder for a new segment (call holding the write lock), numbered above
+    every segment on disk and at least ``at_least`` (the manifest's ``next_segment``: a number
+    a published generation used is never given again)."""
+    root = Path(index_dir) / _SEGMENTS
+    root.mkdir(parents=True, exist_ok=True)
+    numbers = [int(p.name) for p in root.iterdir() if p.name.isdigit()]
+    path = root / f"{max(max(numbers, default=0) + 1, at_least):06d}"
+    path.mkdir()
+    fsync_path(root)
+    return path
+
+
 def publish(index_dir: Path, generation: Path) -> None:
     """Make ``generation`` the current one with one atomic replace, then drop old generations."""
     index_dir = Path(index_dir)
@@ -79,6 +96,7 @@ def publish(index_dir: Path, generation: Path) -> None:
     os.replace(tmp, index_dir / _CURRENT)
     fsync_path(index_dir)
     _remove_all_but(index_dir, {generation.name, previous})
+    _collect_segments(index_dir)
 
 
 def collect_garbage(index_dir: Path) -> None:
@@ -92,11 +110,32 @@ def collect_garbage(index_dir: Path) -> None:
     ]
     _remove_all_but(Path(index_dir), {current, max(older, default=None)})
     (Path(index_dir) / f"{_CURRENT}.tmp").unlink(missing_ok=True)
+    _collect_segments(Path(index_dir))
 
 
 def _remove_all_but(index_dir: Path, keep: set[str | None]) -> None:
     for path in (index_dir / _GENERATIONS).iterdir():
         if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _collect_segments(index_dir: Path) -> None:
+    """Remove the segments that no generation left on disk lists (a crashed sync's partial
+    segment, or segments merged away): every kept generation's manifest names its segments."""
+    root = index_dir / _SEGMENTS
+    if not root.is_dir():
+        return
+    used: set[str] = set()
+    for folder in (index_dir / _GENERATIONS).iterdir():
+        try:
+            data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            used.update(entry["name"] for entry in data.get("segments", []))
+        except FileNotFoundError:
+            continue  # an unfinished generation lists nothing yet
+        except (OSError, ValueError, TypeError, KeyError):
+            return  # a manifest that cannot be read: remove nothing rather than a used segment
+    for path in root.iterdir():
+        if path.name not in used:
             shutil.rmtree(path, ignore_errors=True)
 
 

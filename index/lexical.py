@@ -9,6 +9,7 @@ the text and the file's name stem.
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 import unicodedata
@@ -26,12 +27,16 @@ __all__ = [
     "TABLE",
     "WEIGHTS",
     "LexicalHit",
+    "document_frequency",
     "has_lexical",
+    "idf",
     "lexical_count",
     "match_expression",
     "query_terms",
+    "ranked",
     "row",
     "search",
+    "term_scores",
 ]
 
 TABLE = "lexical"
@@ -107,31 +112,62 @@ def search(
     """The ``n`` passages that best match the question's terms, best first (BM25). ``within``:
     an SQL condition on ``rowid`` and its one argument, which a passage must meet."""
     terms = query_terms(question)
+    ranked_ = ranked(db, terms, n, within=within)
+    found = term_scores(db, terms, [pid for pid, _ in ranked_])
+    return [LexicalHit(pid, s, tuple(found.get(pid, ()))) for pid, s in ranked_]
+
+
+def ranked(
+    db: sqlite3.Connection, terms: Sequence[str], n: int, *, within: tuple[str, str] | None = None
+) -> list[tuple[int, float]]:
+    """``(id, BM25 score)`` of the ``n`` rows best matching any of ``terms``, best first."""
     if not terms or n < 1:
         return []
     weights = ", ".join(str(w) for w in WEIGHTS)
     # The condition filters FTS5's matches before the sort and the LIMIT, so n results come
     # back whenever n passages that meet it match.
     only, args = ("", ()) if within is None else (f" AND {within[0]}", (within[1],))
-    ranked = db.execute(
+    rows = db.execute(
         f"SELECT rowid, -bm25({TABLE}, {weights}) AS score FROM {TABLE} "
         f"WHERE {TABLE} MATCH ?{only} ORDER BY score DESC, rowid LIMIT ?",
         (match_expression(terms), *args, n),
     ).fetchall()
-    if not ranked:
-        return []
-    found = _terms_by_id(db, terms, [pid for pid, _ in ranked])
-    return [LexicalHit(int(pid), float(s), tuple(found.get(pid, ()))) for pid, s in ranked]
+    return [(int(pid), float(s)) for pid, s in rows]
 
 
-def _terms_by_id(db: sqlite3.Connection, terms: Sequence[str], ids: list[int]) -> dict[int, list]:
-    """Which of ``terms`` each of ``ids`` matches: one query per term over those ids only."""
+def term_scores(
+    db: sqlite3.Connection, terms: Sequence[str], ids: list[int]
+) -> dict[int, dict[str, float]]:
+    """For each of ``ids``, the terms it matches with each one's share of its BM25 score (BM25
+    sums over the query's terms, so a one-term query gives that term's share): one query per
+    term over those ids only."""
+    if not ids:
+        return {}
     marks = ", ".join("?" * len(ids))
-    found: dict[int, list[str]] = {}
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    found: dict[int, dict[str, float]] = {}
     for term in terms:
         # "+rowid": SQLite filters the term's matches by id itself. Handed to FTS5 as a
         # constraint, the IN list would become one lookup per id, ten times slower.
-        sql = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? AND +rowid IN ({marks})"
-        for (pid,) in db.execute(sql, (f'"{term}"', *ids)):
-            found.setdefault(pid, []).append(term)
+        sql = (
+            f"SELECT rowid, -bm25({TABLE}, {weights}) FROM {TABLE} "
+            f"WHERE {TABLE} MATCH ? AND +rowid IN ({marks})"
+        )
+        for pid, score in db.execute(sql, (f'"{term}"', *ids)):
+            found.setdefault(int(pid), {})[term] = float(score)
     return found
+
+
+def document_frequency(db: sqlite3.Connection, term: str) -> int:
+    """How many rows hold ``term`` (BM25's n(q))."""
+    return int(
+        db.execute(
+            f"SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH ?", (f'"{term}"',)
+        ).fetchone()[0]
+    )
+
+
+def idf(rows: int, df: int) -> float:
+    """BM25's inverse document frequency exactly as FTS5 computes it (floored at 1e-6)."""
+    value = math.log((rows - df + 0.5) / (df + 0.5))
+    return value if value > 0 else 1e-6

@@ -10,12 +10,21 @@ from typing import Any
 
 from .errors import IndexCorruptError
 
-__all__ = ["FORMAT_VERSION", "FileEntry", "Manifest", "read_manifest", "write_manifest"]
+__all__ = [
+    "FORMAT_VERSION",
+    "FileEntry",
+    "Manifest",
+    "SegmentEntry",
+    "read_manifest",
+    "write_manifest",
+]
 
 # Bump on any change to the on-disk layout; readers refuse formats they do not know.
-FORMAT_VERSION = 3  # 3: passages.paragraph_end, the lexical (FTS5) table beside the passages
-# Formats still read, so that a sync reuses their vectors (it then writes the current format).
-READABLE_FORMATS = (2, FORMAT_VERSION)
+# 3: passages.paragraph_end, the lexical (FTS5) table beside the passages.
+# 4: a generation lists immutable segments (index.segment) and the passages deleted from them.
+FORMAT_VERSION = 4
+# Formats still read, so that a sync migrates them reusing their vectors (index.legacy).
+READABLE_FORMATS = (2, 3, FORMAT_VERSION)
 MANIFEST_NAME = "manifest.json"
 
 
@@ -30,6 +39,24 @@ class FileEntry:
     format: str
     warning: str | None = None
     title: str | None = None  # the document's own title (HTML <title>, PDF/DOCX metadata)
+
+
+@dataclass(frozen=True)
+class SegmentEntry:
+    """One immutable segment a generation uses: its folder name under ``segments/``, the
+    passages written into it, those deleted since (ascending ids), the kind of vector index it
+    has, and the size and CRC-32 of each of its files, checked before its data is trusted."""
+
+    name: str
+    rows: int
+    deleted: list[int] = field(default_factory=list)
+    vector_index: str = "flat"
+    checksums: dict[str, list[int]] = field(default_factory=dict)  # file -> [size, crc32]
+
+    @property
+    def live(self) -> int:
+        """Passages of the segment a search may return."""
+        return self.rows - len(self.deleted)
 
 
 @dataclass(frozen=True)
@@ -51,6 +78,8 @@ class Manifest:
     data_sizes: dict[str, int] = field(default_factory=dict)  # byte size of each data file
     skipped: list[dict[str, str]] = field(default_factory=list)
     docqa_version: str = ""
+    segments: list[SegmentEntry] = field(default_factory=list)
+    next_segment: int = 1  # segment names are never reused, even after a segment is deleted
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:
@@ -89,6 +118,7 @@ def read_manifest(folder: Path) -> Manifest:
         )
     try:
         data["files"] = {k: FileEntry(**v) for k, v in data.get("files", {}).items()}
+        data["segments"] = [SegmentEntry(**v) for v in data.get("segments", [])]
         return Manifest(**data)
     except (TypeError, AttributeError) as exc:
         raise IndexCorruptError(

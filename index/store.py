@@ -1,291 +1,389 @@
-"""One index generation on disk: passage metadata in SQLite, vectors in FAISS under the same ids.
+"""A published generation as one read-only index: its segments searched together, less the
+passages deleted from them since they were written.
 
-The generation is written once and never modified; readers open it read-only.
+Dense search asks every segment's vector index (deletions excluded inside the search) and keeps
+the best; the word search scores every segment's matches with BM25 statistics summed over all
+segments (as Lucene does), so a passage scores the same whichever segment holds it.
 """
 
 from __future__ import annotations
 
-import contextlib
+import heapq
 import json
-import os
-import shutil
-import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from itertools import groupby
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from . import lexical
-from .errors import IndexCorruptError, LexicalIndexMissingError
-from .generations import current_generation, fsync_path
-from .manifest import Manifest, read_manifest, write_manifest
+from .errors import IndexCorruptError, IndexFormatError
+from .generations import current_generation
+from .manifest import FORMAT_VERSION, Manifest, SegmentEntry, read_manifest
 from .passage import Passage
+from .rows import faiss_module
+from .segment import Segment
 from .subset import Subset
-from .writer import (
-    COLUMNS,
-    PASSAGES_DB,
-    VECTORS,
-    data_sizes,
-    faiss_module,
-    ids_by_hash,
-    sqlite_uri,
-    write_generation,
-)
 
-__all__ = [
-    "IndexSnapshot",
-    "check_sizes",
-    "data_sizes",
-    "link_generation",
-    "open_snapshot",
-    "write_generation",
-]
+__all__ = ["IndexSnapshot", "open_snapshot"]
 
-# Columns that an older format's table lacks, and what they read as there.
-_DEFAULTS = {"paragraph_end": "0"}
-# Rows fetched at a time when a sync walks a whole generation.
-_FETCH = 2048
-
-
-def link_generation(folder: Path, source: Path, manifest: Manifest) -> None:
-    """A generation whose passages and vectors are those of ``source``: the data files are
-    hard-linked (they are never modified once written), only the manifest is new."""
-    for name in (PASSAGES_DB, VECTORS):
-        try:
-            os.link(source / name, folder / name)
-        except OSError:  # a file system without hard links
-            shutil.copy2(source / name, folder / name)
-            fsync_path(folder / name)
-    write_manifest(folder, replace(manifest, data_sizes=data_sizes(folder)))
-
-
-def check_sizes(folder: Path, manifest: Manifest) -> None:
-    """A cheap integrity check: the data files exist with the sizes the manifest recorded."""
-    try:
-        actual = data_sizes(folder)
-    except OSError as exc:
-        raise IndexCorruptError(
-            f"index generation {str(folder)!r} is missing a data file ({exc.strerror or exc}); "
-            "rebuild with docqa index --full"
-        ) from exc
-    if manifest.data_sizes and actual != manifest.data_sizes:
-        raise IndexCorruptError(
-            f"index generation {str(folder)!r} has data files of unexpected size {actual}, "
-            f"manifest says {manifest.data_sizes}; rebuild with docqa index --full"
-        )
+_ORDER = lambda p: (p.source, p.paragraph, p.part)  # noqa: E731 - document order
+_CHUNK = 65536
 
 
 class IndexSnapshot:
-    """A read-only view of one published generation: vectors, passages and manifest.
+    """A read-only view of one published generation: its segments, deletions and manifest.
 
-    Safe to share between threads. Open with :func:`open_snapshot`.
+    Safe to share between threads. Open with :func:`open_snapshot`; ``reuse`` hands over the
+    segments of a snapshot already open, so opening the next generation opens only new segments.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        reuse: Mapping[str, Segment] | None = None,
+        verify: bool = False,
+        tolerate: bool = False,
+    ) -> None:
         self.folder = folder
         self.manifest: Manifest = read_manifest(folder)
-        check_sizes(folder, self.manifest)
+        if self.manifest.format_version != FORMAT_VERSION:
+            index_dir = folder.parent.parent
+            raise IndexFormatError(
+                f"index {str(index_dir)!r} was built by an older docqa (format "
+                f"{self.manifest.format_version}); upgrade it with docqa index "
+                f"{self.manifest.docs_root} --index {index_dir} (its vectors are reused)"
+            )
+        root = folder.parent.parent / "segments"
+        self.segments: list[Segment] = []
+        # Segments that could not be opened (with ``tolerate``): name -> what is wrong.
+        self.damaged: dict[str, str] = {}
         try:
-            self._vectors = faiss_module().read_index(str(folder / VECTORS))
-            uri = sqlite_uri(folder / PASSAGES_DB, "ro")
-            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            count = self._db.execute("SELECT count(*) FROM passages").fetchone()[0]
-            self._select = _select(self._db)
-            self.has_lexical = lexical.has_lexical(self._db)
-        except (RuntimeError, sqlite3.Error) as exc:
-            self._close_quietly()
+            for entry in self.manifest.segments:
+                seg = (reuse or {}).get(entry.name)
+                if seg is None or seg.entry.checksums != entry.checksums:
+                    try:
+                        seg = Segment(
+                            root / entry.name, entry, self.manifest.dimension, verify=verify
+                        )
+                    except IndexCorruptError as exc:
+                        if not tolerate:
+                            raise
+                        self.damaged[entry.name] = str(exc)
+                        continue
+                self.segments.append(seg.acquire())
+        except BaseException:
+            self.close()
+            raise
+        self.entries: dict[str, SegmentEntry] = {
+            e.name: e for e in self.manifest.segments if e.name not in self.damaged
+        }
+        self._deleted = {
+            e.name: np.asarray(e.deleted, dtype=np.int64) for e in self.entries.values()
+        }
+        live = sum(e.live for e in self.entries.values())
+        if self.damaged:
+            self.manifest = self._without_damage()
+        elif live != self.manifest.passages:
+            self.close()
             raise IndexCorruptError(
-                f"cannot read index generation {str(folder)!r} ({exc}); rebuild with docqa index --full"
-            ) from exc
-        if self._vectors.d != self.manifest.dimension:
-            self._close_quietly()
-            raise IndexCorruptError(
-                f"index generation {str(folder)!r} holds {self._vectors.d}-dimensional vectors but its "
-                f"manifest says {self.manifest.dimension}; rebuild with docqa index --full"
+                f"index generation {str(folder)!r} is inconsistent: its segments hold {live} "
+                f"passages, its manifest says {self.manifest.passages}; run docqa index to repair it"
             )
-        if not (count == self._vectors.ntotal == self.manifest.passages):
-            self._close_quietly()
-            raise IndexCorruptError(
-                f"index generation {str(folder)!r} is inconsistent: {count} passages, "
-                f"{self._vectors.ntotal} vectors, manifest says {self.manifest.passages}; rebuild with --full"
-            )
-        self._lock = threading.Lock()
+        self._selectors: dict[str, Any] = {}
 
-    def _close_quietly(self) -> None:
-        db = getattr(self, "_db", None)
-        if db is not None:
-            db.close()
-
-    def __del__(self) -> None:
-        # Python's sqlite3 connection sits in a reference cycle (its statement cache), so it
-        # would stay open, holding a retired generation's deleted file, until the cyclic
-        # collector runs. Close it as soon as no caller holds the snapshot.
-        with contextlib.suppress(Exception):
-            self._close_quietly()
-
-    @property
-    def db_path(self) -> Path:
-        return self.folder / PASSAGES_DB
+    def _without_damage(self) -> Manifest:
+        """The manifest of what survives: the healthy segments, and only the files all of
+        whose passages they hold (a sync reads the others again)."""
+        counts: dict[str, int] = {}
+        for seg in self.segments:
+            gone = set(self._deleted[seg.name].tolist())
+            for source, pid in seg.sources_and_ids():
+                if pid not in gone:
+                    counts[source] = counts.get(source, 0) + 1
+        files = {
+            path: entry
+            for path, entry in self.manifest.files.items()
+            if counts.get(path) == entry.passages
+        }
+        segments = list(self.entries.values())
+        return replace(
+            self.manifest,
+            files=files,
+            segments=segments,
+            passages=sum(e.live for e in segments),
+        )
 
     @property
     def generation(self) -> str:
         return self.folder.name
 
+    @property
+    def has_lexical(self) -> bool:
+        return True  # every segment of this format has its word index
+
     def __len__(self) -> int:
         return int(self.manifest.passages)
 
+    def by_name(self) -> dict[str, Segment]:
+        """The open segments by name (to hand to the next snapshot as ``reuse``)."""
+        return {seg.name: seg for seg in self.segments}
+
+    def resident_bytes(self) -> int:
+        """Memory the query path holds: vector indexes, id arrays and deletions."""
+        return sum(
+            seg.index.resident_bytes() + seg.ids.nbytes + self._deleted[seg.name].nbytes
+            for seg in self.segments
+        )
+
+    # dense
+
     def search(
-        self, query: np.ndarray, k: int, *, within: Subset | None = None
+        self, query: np.ndarray, k: int, *, within: Subset | None = None, exact: bool = False
     ) -> list[tuple[int, float]]:
         """The ``k`` nearest passage ids to one query vector, best first, with inner-product
-        scores; only ids ``within`` the subset when one is given."""
+        scores; only ids ``within`` the subset when one is given. ``exact`` searches by brute
+        force whatever index the segments have (to measure an approximate one)."""
         k = min(k, len(self) if within is None else len(within))
         if k <= 0:
             return []
-        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
-        if within is None:
-            scores, ids = self._vectors.search(q, k)
-        else:
-            scores, ids = self._vectors.search(q, k, params=within.search_parameters)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
+        found: list[tuple[float, int]] = []
+        for seg in self._live_segments():
+            if exact:
+                found += self._exact(seg, q, k, within)
+                continue
+            selector = within.selector if within is not None else self._selector(seg)
+            scores, ids = seg.search(q, k, selector)
+            found += [(float(s), int(i)) for s, i in zip(scores, ids, strict=True) if i >= 0]
+        best = heapq.nlargest(k, found, key=lambda pair: (pair[0], -pair[1]))
+        return [(i, s) for s, i in best]
+
+    def _exact(
+        self, seg: Segment, q: np.ndarray, k: int, within: Subset | None
+    ) -> list[tuple[float, int]]:
+        out: list[tuple[float, int]] = []
+        for ids, matrix in seg.chunks(_CHUNK):
+            scores = matrix @ q
+            keep = ~np.isin(ids, self._deleted[seg.name])
+            if within is not None:
+                keep &= np.isin(ids, within.ids) != within.excluded
+            ids, scores = ids[keep], scores[keep]
+            top = np.argsort(-scores, kind="stable")[:k]
+            out += [(float(scores[t]), int(ids[t])) for t in top]
+        return heapq.nlargest(k, out)
+
+    def _selector(self, seg: Segment) -> Any:
+        """A FAISS selector that leaves out the segment's deleted passages (None: none are)."""
+        deleted = self._deleted[seg.name]
+        if not len(deleted):
+            return None
+        if seg.name not in self._selectors:
+            faiss = faiss_module()
+            batch = faiss.IDSelectorBatch(deleted)
+            selector = faiss.IDSelectorNot(batch)
+            selector.refs = batch  # FAISS holds only a pointer: keep the batch alive
+            self._selectors[seg.name] = selector
+        return self._selectors[seg.name]
+
+    # words
 
     def lexical_search(
         self, question: str, n: int, *, within: Subset | None = None
     ) -> list[lexical.LexicalHit]:
         """The ``n`` passages whose words best match the question's (BM25), best first; only
-        passages ``within`` the subset when one is given.
+        passages ``within`` the subset when one is given."""
+        terms = lexical.query_terms(question)
+        segments = list(self._live_segments())
+        if not terms or n < 1 or not segments:
+            return []
+        by_segment = {seg.name: self._lexical_candidates(seg, terms, n, within) for seg in segments}
+        scored: list[tuple[float, int]] = []
+        matched: dict[int, tuple[str, ...]] = {}
+        weights = self._term_weights(segments, terms)
+        for seg in segments:
+            ranked = by_segment[seg.name]
+            shares = seg.term_scores(terms, [pid for pid, _ in ranked])
+            for pid, local in ranked:
+                parts = shares.get(pid, {})
+                matched[pid] = tuple(t for t in terms if t in parts)
+                if weights is None:  # one segment: its own BM25 is the global one
+                    scored.append((local, pid))
+                else:
+                    scored.append((sum(weights[seg.name][t] * s for t, s in parts.items()), pid))
+        best = sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:n]
+        return [lexical.LexicalHit(pid, score, matched[pid]) for score, pid in best]
 
-        Raises LexicalIndexMissingError for a generation written before the lexical index.
-        """
-        if not self.has_lexical:
-            index_dir = self.folder.parent.parent
-            raise LexicalIndexMissingError(
-                f"index {str(index_dir)!r} has no word index (an older docqa built it); add it with "
-                f"docqa index {self.manifest.docs_root} --index {index_dir} (it re-reads the files and "
-                "embeds only what the new chunker cut differently), or ask with --mode dense"
-            )
-        with self._lock:
-            return lexical.search(
-                self._db, question, n, within=None if within is None else within.sql
-            )
+    def _lexical_candidates(
+        self, seg: Segment, terms: Sequence[str], n: int, within: Subset | None
+    ) -> list[tuple[int, float]]:
+        if within is not None:  # the subset holds live passages only
+            return seg.lexical_ranked(terms, n, within.sql)
+        deleted = self._deleted[seg.name]
+        ranked = seg.lexical_ranked(terms, n + len(deleted), None)
+        if len(deleted):
+            gone = set(deleted.tolist())
+            ranked = [(pid, s) for pid, s in ranked if pid not in gone]
+        return ranked[:n]
+
+    def _term_weights(
+        self, segments: list[Segment], terms: Sequence[str]
+    ) -> dict[str, dict[str, float]] | None:
+        """Per segment and term, the factor turning the segment's BM25 share of the term into
+        the global one: global IDF / the segment's IDF (rows and frequencies summed over all
+        segments, deleted rows included, as in Lucene). None for a single segment."""
+        if len(segments) == 1:
+            return None
+        rows = sum(seg.lexical_rows for seg in segments)
+        df = {t: [seg.document_frequency(t) for seg in segments] for t in terms}
+        overall = {t: lexical.idf(rows, sum(df[t])) for t in terms}
+        return {
+            seg.name: {t: overall[t] / lexical.idf(seg.lexical_rows, df[t][i]) for t in terms}
+            for i, seg in enumerate(segments)
+        }
 
     def lexical_count(self) -> int:
-        """Passages in the lexical index (0 when the generation has none)."""
-        if not self.has_lexical:
-            return 0
-        with self._lock:
-            return lexical.lexical_count(self._db)
+        """Passages a word search may return."""
+        return sum(seg.lexical_rows - len(self._deleted[seg.name]) for seg in self.segments)
+
+    # rows
 
     def passages(self, ids: Iterable[int]) -> dict[int, Passage]:
         """Passages by id; ids not in this generation are absent from the result."""
-        wanted = list(ids)
-        if not wanted:
-            return {}
-        marks = ", ".join("?" * len(wanted))
-        with self._lock:
-            rows = self._db.execute(f"{self._select} WHERE id IN ({marks})", wanted).fetchall()
-        return {row[0]: _passage(row) for row in rows}
+        out: dict[int, Passage] = {}
+        for seg, own in self._split(ids):
+            out.update(seg.passages(own))
+        return out
+
+    def texts(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """``(source, text)`` by id: cheaper than :meth:`passages` for many ids."""
+        out: dict[int, tuple[str, str]] = {}
+        for seg, own in self._split(ids):
+            out.update(seg.texts(own))
+        return out
 
     def subset(self, sources: Iterable[str], *, excluded: bool = False) -> Subset:
         """The passages of the files ``sources`` (paths as in :attr:`Passage.source`); with
         ``excluded``, every passage but those."""
-        names = json.dumps(list(sources))
-        sql = "SELECT id FROM passages WHERE source IN (SELECT value FROM json_each(?))"
-        with self._lock:
-            ids = [pid for (pid,) in self._db.execute(sql, (names,))]
-        return Subset(ids, excluded=excluded, total=len(self))
+        return Subset(self.live_ids_of(sources), excluded=excluded, total=len(self))
 
-    def texts(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-        """``(source, text)`` by id: cheaper than :meth:`passages` for many ids."""
-        wanted = list(ids)
-        if not wanted:
-            return {}
-        marks = ", ".join("?" * len(wanted))
-        sql = f"SELECT id, source, text FROM passages WHERE id IN ({marks})"
-        with self._lock:
-            return {pid: (source, text) for pid, source, text in self._db.execute(sql, wanted)}
+    def live_ids_of(self, sources: Iterable[str]) -> list[int]:
+        """The ids of the passages of the files ``sources`` in this generation."""
+        names = json.dumps(list(sources))
+        ids: list[int] = []
+        for seg in self._live_segments():
+            found = np.asarray(seg.ids_of_sources(names), dtype=np.int64)
+            ids += found[~np.isin(found, self._deleted[seg.name])].tolist()
+        return ids
+
+    def deleted_ids(self, sources: Iterable[str]) -> dict[str, list[int]]:
+        """The ids of the passages of ``sources`` by segment: what deleting those files deletes."""
+        names = json.dumps(list(sources))
+        out: dict[str, list[int]] = {}
+        for seg in self._live_segments():
+            found = np.asarray(seg.ids_of_sources(names), dtype=np.int64)
+            found = found[~np.isin(found, self._deleted[seg.name])]
+            if len(found):
+                out[seg.name] = found.tolist()
+        return out
+
+    def hashes(self, by_segment: Mapping[str, list[int]]) -> list[str]:
+        """Content hashes of the given ids of each segment."""
+        segs = self.by_name()
+        return [h for name, ids in by_segment.items() for h in segs[name].hashes(ids)]
 
     def all_passages(self) -> list[Passage]:
         """Every passage, in document order."""
-        with self._lock:
-            rows = self._db.execute(f"{self._select} ORDER BY source, paragraph, part").fetchall()
-        return [_passage(r) for r in rows]
+        return list(self._ordered())
 
     def by_source(self) -> Iterator[tuple[str, list[Passage]]]:
         """Every file's passages, file by file in path order, read a batch of rows at a time."""
-        with self._lock:
-            cursor = self._db.execute(f"{self._select} ORDER BY source, paragraph, part")
-        rows = self._fetched(cursor)
-        for source, group in groupby((_passage(r) for r in rows), key=lambda p: p.source):
+        for source, group in groupby(self._ordered(), key=lambda p: p.source):
             yield source, list(group)
 
     def source_passages(self, source: str) -> list[Passage]:
         """The passages of one file, in order."""
-        with self._lock:
-            rows = self._db.execute(
-                f"{self._select} WHERE source = ? ORDER BY paragraph, part", (source,)
-            ).fetchall()
-        return [_passage(r) for r in rows]
+        return list(self._ordered("WHERE source = ?", (source,)))
 
     def ids_by_hash(self, hashes: Iterable[str]) -> dict[str, int]:
-        """An id of a passage with each content hash that this generation holds."""
-        with self._lock:
-            return ids_by_hash(self._db, hashes)
-
-    def _fetched(self, cursor: sqlite3.Cursor) -> Iterator[tuple[object, ...]]:
-        while True:
-            with self._lock:
-                rows = cursor.fetchmany(_FETCH)
-            if not rows:
-                return
-            yield from rows
+        """An id of a passage with each content hash that a segment holds (its vector is that
+        content's, deleted or not)."""
+        todo = list(dict.fromkeys(hashes))
+        found: dict[str, int] = {}
+        for seg in self.segments:
+            if not todo:
+                break
+            found.update(seg.ids_by_hash(todo))
+            todo = [h for h in todo if h not in found]
+        return found
 
     def vectors(self, ids: Sequence[int]) -> np.ndarray:
-        """The stored vectors of ``ids``, one row each."""
-        out = np.zeros((len(ids), self.manifest.dimension), dtype=np.float32)
-        for row, pid in enumerate(ids):
-            out[row] = self._vectors.reconstruct(int(pid))
+        """The stored vectors of ``ids`` (deleted passages' too), one row each."""
+        wanted = np.asarray(list(ids), dtype=np.int64)
+        out = np.zeros((len(wanted), self.manifest.dimension), dtype=np.float32)
+        for seg in self.segments:
+            mask = seg.holds(wanted)
+            if mask.any():
+                out[mask] = seg.vectors(wanted[mask].tolist())
         return out
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every stored vector at once: ``(ids, matrix)`` with ``matrix[i]`` the vector of ``ids[i]``."""
-        faiss = faiss_module()
-        ids = faiss.vector_to_array(self._vectors.id_map).astype(np.int64)
-        inner = faiss.downcast_index(self._vectors.index)
-        matrix = (
-            inner.reconstruct_n(0, inner.ntotal)
-            if inner.ntotal
-            else np.zeros((0, inner.d), np.float32)
-        )
-        return ids, np.asarray(matrix, dtype=np.float32)
+        """Every live vector at once: ``(ids, matrix)`` with ``matrix[i]`` the vector of ``ids[i]``."""
+        ids, rows = [np.zeros(0, np.int64)], [np.zeros((0, self.manifest.dimension), np.float32)]
+        for seg in self.segments:
+            for chunk_ids, matrix in seg.chunks(_CHUNK):
+                keep = ~np.isin(chunk_ids, self._deleted[seg.name])
+                ids.append(chunk_ids[keep])
+                rows.append(np.asarray(matrix[keep], dtype=np.float32))
+        return np.concatenate(ids), np.concatenate(rows)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        """Let go of the segments (each closes when no other snapshot uses it)."""
+        segments, self.segments = getattr(self, "segments", []), []
+        for seg in segments:
+            seg.release()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def _live_segments(self) -> Iterator[Segment]:
+        return (seg for seg in self.segments if self.entries[seg.name].live > 0)
+
+    def _split(self, ids: Iterable[int]) -> Iterator[tuple[Segment, list[int]]]:
+        """``ids`` of this generation (deleted ones left out), grouped by their segment."""
+        wanted = np.asarray(list(ids), dtype=np.int64)
+        for seg in self._live_segments():
+            if not len(wanted):
+                return
+            mask = seg.holds(wanted)
+            own = wanted[mask]
+            own = own[~np.isin(own, self._deleted[seg.name])]
+            if len(own):
+                yield seg, own.tolist()
+            wanted = wanted[~mask]
+
+    def _ordered(self, where: str = "", args: tuple[object, ...] = ()) -> Iterator[Passage]:
+        streams = [self._live_rows(seg, where, args) for seg in self._live_segments()]
+        return heapq.merge(*streams, key=_ORDER)
+
+    def _live_rows(self, seg: Segment, where: str, args: tuple[object, ...]) -> Iterator[Passage]:
+        deleted = set(self._deleted[seg.name].tolist())
+        return (p for p in seg.ordered(where, args) if p.id not in deleted)
 
 
-def _select(db: sqlite3.Connection) -> str:
-    """The SELECT of every passage column; a column an older generation lacks gets its default."""
-    have = {row[1] for row in db.execute("PRAGMA table_info(passages)")}
-    cols = [f'"{c}"' if c in have else f'{_DEFAULTS[c]} AS "{c}"' for c in COLUMNS]
-    return "SELECT " + ", ".join(cols) + " FROM passages"
-
-
-def _passage(row: tuple[object, ...]) -> Passage:
-    values = dict(zip(COLUMNS, row, strict=True))
-    values["heading_path"] = tuple(json.loads(str(values["heading_path"])))
-    return Passage(**values)  # type: ignore[arg-type]
-
-
-def open_snapshot(index_dir: Path, *, attempts: int = 3) -> IndexSnapshot:
+def open_snapshot(
+    index_dir: Path, *, attempts: int = 3, reuse: Mapping[str, Segment] | None = None
+) -> IndexSnapshot:
     """Open the published generation. Retries when a concurrent publish removes it mid-open."""
     for attempt in range(attempts):
         folder = current_generation(index_dir)
         try:
-            return IndexSnapshot(folder)
+            return IndexSnapshot(folder, reuse=reuse)
+        except IndexFormatError:
+            raise
         except IndexCorruptError:
             if attempt + 1 == attempts or current_generation(index_dir) == folder:
                 raise

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .writer import faiss_module
+from .rows import faiss_module
 
 __all__ = ["Subset"]
 
@@ -37,19 +37,16 @@ class Subset:
         return self._total - len(self.ids) if self.excluded else len(self.ids)
 
     @cached_property
-    def search_parameters(self) -> Any:
-        """FAISS search parameters whose selector admits only the subset's passages.
-
-        An ``IndexIDMap`` translates its internal row numbers to ids before asking the
-        selector, so the selector holds passage ids. The parameters keep the selectors
-        alive: FAISS only holds pointers to them.
-        """
+    def selector(self) -> Any:
+        """A FAISS selector admitting only the subset's passages (by passage id, as every
+        segment's vector index stores them)."""
         faiss = faiss_module()
         batch = faiss.IDSelectorBatch(self.ids)
-        selector = faiss.IDSelectorNot(batch) if self.excluded else batch
-        params = faiss.SearchParameters(sel=selector)
-        params.selector_refs = (batch, selector)  # the SWIG objects must outlive the parameters
-        return params
+        if not self.excluded:
+            return batch
+        selector = faiss.IDSelectorNot(batch)
+        selector.refs = batch  # FAISS holds only a pointer: the batch must outlive it
+        return selector
 
     @cached_property
     def sql(self) -> tuple[str, str]:

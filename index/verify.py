@@ -48,11 +48,11 @@ def verify_index(index_dir: Path, *, docs: Path | None = None) -> VerifyReport:
     with ``docs``, which files changed on disk and whether every cited span still holds."""
     folder = current_generation(index_dir)
     try:
-        snap = IndexSnapshot(folder)
+        snap = IndexSnapshot(folder, verify=True, tolerate=True)
     except DocqaError as exc:
         return VerifyReport(str(index_dir), folder.name, 0, 0, problems=[str(exc)])
     try:
-        problems = _internal_problems(snap)
+        problems = list(snap.damaged.values()) + _internal_problems(snap)
         disk: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
         if docs is not None:
             problems += _disk_problems(snap, Path(docs), disk)
@@ -88,11 +88,7 @@ def _internal_problems(snap: IndexSnapshot) -> list[str]:
         )
     if any(i >= m.next_id for i in meta_ids):
         problems.append(f"passage ids reach past the manifest's next_id {m.next_id}")
-    if not snap.has_lexical:
-        problems.append(
-            f"no word (lexical) index: an older docqa built this index; run docqa index {m.docs_root}"
-        )
-    elif (words := snap.lexical_count()) != len(passages):
+    if (words := snap.lexical_count()) != len(passages):
         problems.append(f"the word index holds {words} passages, the metadata {len(passages)}")
     norms = np.linalg.norm(vectors, axis=1) if len(vectors) else np.zeros(0)
     bad = int(np.sum(np.abs(norms - 1.0) > _NORM_TOLERANCE))

@@ -1,112 +1,76 @@
-"""Writing one generation as its passages arrive: SQLite rows and FAISS vectors under the same ids.
+"""Writing one segment as its passages arrive: SQLite rows (with their word index) and raw
+vectors under the same ids, then the vector index over them, then checksums of every file.
 
-Passages are added in document order, a batch at a time, so a sync holds one batch of text
-(plus the vectors, which the index is made of) rather than the whole corpus. Nothing is visible
-to readers until :func:`index.generations.publish` switches to the finished folder.
+Passages are added in ascending id order, a batch at a time, so a sync holds one batch of text
+and of vectors rather than the whole corpus. Nothing is visible to readers until a generation
+listing the finished segment is published (:func:`index.generations.publish`).
 """
 
 from __future__ import annotations
 
-import json
+import os
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 import numpy as np
 
 from . import lexical
+from .checksums import checksums
 from .generations import fsync_path
-from .manifest import Manifest, write_manifest
+from .manifest import SegmentEntry
 from .passage import Passage
+from .rows import INSERT, SCHEMA, ids_by_hash, row_of, sqlite_uri
+from .segment import PASSAGES_DB
+from .vectorindex import RawVectors, RawWriter, build_vector_index, choose_kind
 
-__all__ = [
-    "COLUMNS",
-    "PASSAGES_DB",
-    "VECTORS",
-    "GenerationWriter",
-    "sqlite_uri",
-    "write_generation",
-]
+__all__ = ["SegmentWriter"]
 
-PASSAGES_DB = "passages.sqlite"
-VECTORS = "vectors.faiss"
-
-_SCHEMA = """
-CREATE TABLE passages (
-    id INTEGER PRIMARY KEY,
-    source TEXT NOT NULL,
-    paragraph INTEGER NOT NULL,
-    part INTEGER NOT NULL,
-    parts INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL,
-    line_start INTEGER NOT NULL,
-    line_end INTEGER NOT NULL,
-    page INTEGER,
-    page_end INTEGER,
-    page_label TEXT,
-    context TEXT NOT NULL,
-    heading_path TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    text TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    paragraph_end INTEGER NOT NULL  -- last paragraph of a joined passage; 0 for one paragraph
-);
-CREATE INDEX passages_source ON passages (source, paragraph, part);
-CREATE INDEX passages_hash ON passages (content_hash);
-"""
-_SCHEMA += lexical.SCHEMA
-COLUMNS = (
-    "id source paragraph part parts start end line_start line_end page page_end page_label "
-    "context heading_path kind text content_hash paragraph_end"
-).split()
-_INSERT = f"INSERT INTO passages VALUES ({', '.join('?' * len(COLUMNS))})"
-# Rows and vectors are handed to SQLite and FAISS this many at a time.
+# Rows and vectors are handed to SQLite and the vector files this many at a time.
 _FLUSH = 1024
 
 
-def faiss_module() -> Any:
-    import faiss  # imported on use: it is heavy and not needed to read metadata
-
-    return faiss
-
-
-class GenerationWriter:
-    """Fill the empty ``folder`` with a generation; ``finish`` makes it complete.
+class SegmentWriter:
+    """Fill the empty ``folder`` with a segment; :meth:`finish` makes it complete.
 
     With ``vectors=False`` only the passage table is written (a dry run counts with it), not
-    the vectors nor the lexical index.
+    the vectors nor the word index.
     """
 
     def __init__(self, folder: Path, dimension: int, *, vectors: bool = True) -> None:
         self.folder, self.dimension, self.count = folder, dimension, 0
-        # A URI connection, so that ATTACH in ``removed_from`` takes a read-only URI too.
         self._db = sqlite3.connect(sqlite_uri(folder / PASSAGES_DB, "rwc"), uri=True)
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(SCHEMA)
         self._db.execute("BEGIN")
-        self._index = None
-        if vectors:
-            faiss = faiss_module()
-            self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self._raw = RawWriter(folder, dimension) if vectors else None
         self._rows: list[Passage] = []
         self._vectors: list[np.ndarray] = []
-        self._ids: list[np.ndarray] = []
+        self._pending: list[np.ndarray] = []  # ids of the buffered vectors
+        self._first = -1  # the first id written
+        self._reader: int | None = None
+        self._last = -1
 
     @property
     def has_vectors(self) -> bool:
-        return self._index is not None
+        return self._raw is not None
 
     def add(self, passages: Sequence[Passage], vectors: np.ndarray | None) -> None:
-        """Append passages (with final ids) and their vectors, ``vectors[i]`` for ``passages[i]``."""
-        if self._index is not None and (vectors is None or len(vectors) != len(passages)):
+        """Append passages (with final, ascending ids) and their vectors, ``vectors[i]`` for
+        ``passages[i]``."""
+        if self._raw is not None and (vectors is None or len(vectors) != len(passages)):
             raise ValueError("passages and vectors disagree on the count")
+        if not passages:
+            return
+        ids = np.fromiter((p.id for p in passages), np.int64, len(passages))
+        if ids[0] <= self._last or (len(ids) > 1 and bool(np.any(np.diff(ids) <= 0))):
+            raise ValueError(f"passage ids must ascend within a segment; got {ids[:5].tolist()}...")
+        self._last = int(ids[-1])
+        if self._first < 0:
+            self._first = int(ids[0])
         self._rows.extend(passages)
-        if self._index is not None and vectors is not None and len(passages):
+        if self._raw is not None and vectors is not None:
+            self._pending.append(ids)
             self._vectors.append(np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension))
-            self._ids.append(np.fromiter((p.id for p in passages), np.int64, len(passages)))
         self.count += len(passages)
         if len(self._rows) >= _FLUSH:
             self._flush()
@@ -120,99 +84,70 @@ class GenerationWriter:
         """Vectors already written, by id."""
         self._flush()
         out = np.zeros((len(ids), self.dimension), dtype=np.float32)
-        if self._index is not None:
-            for row, pid in enumerate(ids):
-                out[row] = self._index.reconstruct(int(pid))
+        if self._raw is None or not len(ids):
+            return out
+        self._raw.flush()
+        if self._reader is None:
+            self._reader = os.open(self.folder / self._raw.vectors_name, os.O_RDONLY)
+        row = self.dimension * 4
+        for i, pos in enumerate(self._positions(np.asarray(ids, dtype=np.int64))):
+            out[i] = np.frombuffer(os.pread(self._reader, row, int(pos) * row), "<f4")
         return out
 
-    def removed_from(self, old_db: Path) -> int:
-        """How many passages of ``old_db`` have no counterpart here (by content, with multiplicity)."""
-        self._flush()
-        self._db.commit()
-        self._db.execute("ATTACH DATABASE ? AS old", (sqlite_uri(old_db, "ro"),))
-        try:
-            (removed,) = self._db.execute(
-                "SELECT COALESCE(SUM(o.n - COALESCE(m.n, 0)), 0) FROM "
-                "(SELECT content_hash AS h, count(*) AS n FROM old.passages GROUP BY h) AS o "
-                "LEFT JOIN (SELECT content_hash AS h, count(*) AS n FROM main.passages GROUP BY h)"
-                " AS m ON o.h = m.h WHERE o.n > COALESCE(m.n, 0)"
-            ).fetchone()
-        finally:
-            self._db.execute("DETACH DATABASE old")
-        return int(removed)
+    def _positions(self, ids: np.ndarray) -> np.ndarray:
+        """Where ``ids`` were written: a sync's ids run without gaps, so the row is the
+        offset from the first; otherwise they are looked up in the ids written so far."""
+        if self._last - self._first + 1 == self.count:
+            return ids - self._first
+        assert self._raw is not None
+        written = np.fromfile(self.folder / self._raw.ids_name, dtype="<i8")
+        return np.searchsorted(written, ids)
 
-    def finish(self, manifest: Manifest) -> None:
-        """Write the vectors and the manifest (last: its presence marks a complete generation)."""
-        if manifest.passages != self.count:
-            raise ValueError("the manifest and the written passages disagree on the count")
+    def hashes(self) -> list[str]:
+        """The content hash of every passage written (with multiplicity)."""
+        self._flush()
+        return [h for (h,) in self._db.execute("SELECT content_hash FROM passages")]
+
+    def finish(self, *, vector_index: str | None = None) -> SegmentEntry:
+        """Write what is buffered, the vector index (``None``: the kind for the segment's size)
+        and the checksums; make every file durable. Returns the segment's manifest entry."""
         self._flush()
         self._db.commit()
         self._db.close()
-        if self._index is None:
-            return
-        faiss_module().write_index(self._index, str(self.folder / VECTORS))
-        for name in (PASSAGES_DB, VECTORS):
+        if self._raw is None:
+            return SegmentEntry(self.folder.name, self.count)
+        names = [PASSAGES_DB, *self._raw.finish()]
+        self._close_reader()
+        kind = vector_index or choose_kind(self.count, self.dimension)
+        if kind != "flat":  # an exact index is made from the raw vectors when opened
+            raw = RawVectors(self.folder, self.dimension)
+            try:
+                names += build_vector_index(raw, kind).save(self.folder)
+            finally:
+                raw.close()
+        for name in names:
             fsync_path(self.folder / name)
-        write_manifest(self.folder, replace(manifest, data_sizes=data_sizes(self.folder)))
+        fsync_path(self.folder)
+        return SegmentEntry(self.folder.name, self.count, [], kind, checksums(self.folder, names))
 
     def close(self) -> None:
         """Stop without finishing (the folder stays incomplete, to be collected)."""
         self._db.close()
+        if self._raw is not None:
+            self._raw.close()
+        self._close_reader()
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            os.close(self._reader)
+            self._reader = None
 
     def _flush(self) -> None:
         if self._rows:
-            self._db.executemany(_INSERT, (_row(p) for p in self._rows))
-            if self._index is not None:
+            self._db.executemany(INSERT, (row_of(p) for p in self._rows))
+            if self._raw is not None:
                 self._db.executemany(lexical.INSERT, (lexical.row(p) for p in self._rows))
             self._rows = []
-        if self._index is not None and self._vectors:
-            matrix = np.ascontiguousarray(np.concatenate(self._vectors))
-            self._index.add_with_ids(matrix, np.concatenate(self._ids))
-            self._vectors, self._ids = [], []
-
-
-def write_generation(
-    folder: Path, manifest: Manifest, passages: Sequence[Passage], vectors: np.ndarray
-) -> None:
-    """Write a complete generation into the empty ``folder``; ``vectors[i]`` belongs to ``passages[i]``."""
-    if len(passages) != len(vectors) or manifest.passages != len(passages):
-        raise ValueError("passages, vectors and manifest disagree on the passage count")
-    writer = GenerationWriter(folder, manifest.dimension)
-    try:
-        writer.add(passages, vectors)
-        writer.finish(manifest)
-    finally:
-        writer.close()
-
-
-def ids_by_hash(db: sqlite3.Connection, hashes: Iterable[str]) -> dict[str, int]:
-    """One id per content hash found in the ``passages`` table of ``db``."""
-    wanted = list(dict.fromkeys(hashes))
-    found: dict[str, int] = {}
-    for lo in range(0, len(wanted), 500):
-        chunk = wanted[lo : lo + 500]
-        marks = ", ".join("?" * len(chunk))
-        sql = (
-            "SELECT content_hash, min(id) FROM passages "
-            f"WHERE content_hash IN ({marks}) GROUP BY content_hash"
-        )
-        found.update(db.execute(sql, chunk).fetchall())
-    return found
-
-
-def sqlite_uri(path: Path, mode: str) -> str:
-    """A SQLite URI for a file path (quoted: a path may hold ``?``, ``#`` or ``%``). Read-only
-    opens are ``immutable``: a generation is never modified once written."""
-    uri = f"file:{quote(str(path.resolve()))}?mode={mode}"
-    return uri + "&immutable=1" if mode == "ro" else uri
-
-
-def data_sizes(folder: Path) -> dict[str, int]:
-    """Byte sizes of a generation's data files, as its manifest records them."""
-    return {name: (folder / name).stat().st_size for name in (PASSAGES_DB, VECTORS)}
-
-
-def _row(p: Passage) -> tuple[object, ...]:
-    values = {name: getattr(p, name) for name in COLUMNS}
-    values["heading_path"] = json.dumps(list(p.heading_path), ensure_ascii=False)
-    return tuple(values[c] for c in COLUMNS)
+        if self._raw is not None and self._vectors:
+            self._raw.add(np.concatenate(self._pending), np.concatenate(self._vectors))
+            self._vectors, self._pending = [], []

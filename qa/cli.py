@@ -79,6 +79,11 @@ def cli() -> None:
 @click.option(
     "--dry-run", is_flag=True, help="Show what a sync would add, change and embed; write nothing."
 )
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Check every index file against its checksum first; re-embed what a damaged one held.",
+)
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1))
 @_json_option
 def index_cmd(
@@ -87,12 +92,21 @@ def index_cmd(
     model: str | None,
     full: bool,
     dry_run: bool,
+    repair: bool,
     batch_size: int,
     as_json: bool,
 ) -> None:
     """Index DOCS, or bring an existing index in step with it: only what changed is embedded."""
     with _errors():
-        summary = _build(docs, index_dir, model, full=full, dry_run=dry_run, batch_size=batch_size)
+        summary = _build(
+            docs,
+            index_dir,
+            model,
+            full=full,
+            dry_run=dry_run,
+            repair=repair,
+            batch_size=batch_size,
+        )
     if as_json:
         click.echo(json.dumps(_summary_json(summary), ensure_ascii=False))
         return
@@ -128,6 +142,7 @@ def _build(
     *,
     full: bool = False,
     dry_run: bool = False,
+    repair: bool = False,
     batch_size: int = 32,
 ) -> BuildSummary:
     index_dir = index_dir or default_index_dir(docs)
@@ -135,7 +150,9 @@ def _build(
         index_dir=index_dir, model=model or _model_of(index_dir), batch_size=batch_size
     )
     with _progress_bars() as progress:
-        return build_index(docs, config, full=full, dry_run=dry_run, progress=progress)
+        return build_index(
+            docs, config, full=full, dry_run=dry_run, repair=repair, progress=progress
+        )
 
 
 def _model_of(index_dir: Path) -> str:

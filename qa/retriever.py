@@ -81,7 +81,8 @@ class Retriever:
         published = current_generation(self.index_dir)
         with self._lock:
             if published != self._snapshot.folder:
-                fresh = open_snapshot(self.index_dir)
+                # Segments the two generations share are handed over, not opened again.
+                fresh = open_snapshot(self.index_dir, reuse=self._snapshot.by_name())
                 _check_model(self.index_dir, fresh.manifest.model, self.encoder.name)
                 self._snapshot = fresh  # the old one closes when no caller holds it any more
             return self._snapshot

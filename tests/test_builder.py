@@ -18,7 +18,8 @@ from index import IndexConfig, build_index
 from index.chunking import CHUNKER_VERSION
 from index.errors import DocsNotFoundError, IndexCorruptError
 from index.extract import document_title, embed_input
-from index.manifest import FORMAT_VERSION
+from index.generations import current_generation
+from index.manifest import FORMAT_VERSION, read_manifest
 from index.passage import Passage
 from index.store import IndexSnapshot, open_snapshot
 
@@ -181,8 +182,8 @@ def test_editing_one_paragraph_embeds_exactly_that_paragraph(docs: Path, index_d
     after = {p.text: p for p in snapshot_passages(index_dir)}
     assert set(after) == set(EXPECTED_TEXTS) - {ASK} | {edited}
     for text, p in after.items():
-        if text in before:
-            assert p.id == before[text].id, "unchanged passages keep their ids"
+        if text in before and p.source != "guide.md":
+            assert p.id == before[text].id, "passages of untouched files stay where they are"
     assert after[edited].id > max(p.id for p in before.values())
 
 
@@ -421,24 +422,25 @@ def test_build_that_fails_while_writing_leaves_the_old_index(
     build(docs, index_dir, RecordingEncoder())
     generation, before, _ = snapshot_of(index_dir)
     rewrite(docs / "guide.md", "# Guide\n\nRewritten.\n")
-    real_finish = index.writer.GenerationWriter.finish
+    real_finish = index.writer.SegmentWriter.finish
 
-    def finish_then_die(self: index.writer.GenerationWriter, manifest: object) -> None:
-        real_finish(self, manifest)  # type: ignore[arg-type]
-        (self.folder / "manifest.json").unlink()  # as if the process died before the last write
+    def finish_then_die(self: index.writer.SegmentWriter, **kwargs: object) -> object:
+        real_finish(self, **kwargs)  # type: ignore[arg-type]
         raise OSError("disk full")
 
-    monkeypatch.setattr(index.writer.GenerationWriter, "finish", finish_then_die)
+    monkeypatch.setattr(index.writer.SegmentWriter, "finish", finish_then_die)
     with pytest.raises(OSError, match="disk full"):
         build(docs, index_dir, RecordingEncoder())
     assert snapshot_of(index_dir)[:2] == (generation, before)
 
-    monkeypatch.setattr(index.writer.GenerationWriter, "finish", real_finish)
+    monkeypatch.setattr(index.writer.SegmentWriter, "finish", real_finish)
     summary = build(docs, index_dir, RecordingEncoder())
     assert summary.embedded == 1
     assert "Rewritten." in [p.text for p in snapshot_passages(index_dir)]
     kept = sorted(p.name for p in (index_dir / "generations").iterdir())
-    assert kept == [generation, summary.generation], "the half-written generation is gone"
+    assert len(kept) == 2 and kept[-1] == summary.generation
+    listed = {s.name for g in kept for s in read_manifest(index_dir / "generations" / g).segments}
+    assert {p.name for p in (index_dir / "segments").iterdir()} == listed, "no orphan segment"
 
 
 def test_only_current_and_previous_generations_remain(docs: Path, index_dir: Path) -> None:
@@ -448,10 +450,15 @@ def test_only_current_and_previous_generations_remain(docs: Path, index_dir: Pat
     IndexSnapshot(index_dir / "generations" / names[-2]).close()  # the previous still opens
 
 
+def only_segment(index_dir: Path) -> Path:
+    (entry,) = read_manifest(current_generation(index_dir)).segments
+    return index_dir / "segments" / entry.name
+
+
 @pytest.mark.parametrize("full", [True, False])
 def test_build_recovers_from_a_corrupt_index(docs: Path, index_dir: Path, full: bool) -> None:
     build(docs, index_dir, RecordingEncoder())
-    (index_dir / "generations" / "000001" / "vectors.faiss").write_bytes(b"garbage")
+    (only_segment(index_dir) / "vectors.f32").write_bytes(b"garbage")
     with pytest.raises(IndexCorruptError):
         open_snapshot(index_dir)
     encoder = RecordingEncoder()
@@ -470,22 +477,25 @@ def test_same_size_edit_with_the_same_mtime_is_indexed(docs: Path, index_dir: Pa
     assert BANANAS.replace("yellow", "purple") in [p.text for p in snapshot_passages(index_dir)]
 
 
-def test_build_recovers_when_only_the_data_of_the_index_is_damaged(
+def test_damage_of_the_same_size_is_found_by_repair_and_only_what_it_held_is_embedded(
     docs: Path, index_dir: Path
 ) -> None:
-    # Same byte size, so the manifest's cheap size check passes; FAISS still cannot read it.
-    # (A no-op sync trusts the sizes; `docqa verify` reads everything.) The next sync that has
-    # work to do finds the damage and rebuilds from scratch instead of losing kept files.
+    # Same byte size, so opening (which checks sizes) trusts the segment; --repair reads every
+    # byte against the checksums, drops the damaged segment and reads its files again.
     build(docs, index_dir, RecordingEncoder())
-    vectors = index_dir / "generations" / "000001" / "vectors.faiss"
-    vectors.write_bytes(b"\0" * vectors.stat().st_size)
     (docs / "extra.txt").write_text("One more paragraph.\n", encoding="utf-8")
+    build(docs, index_dir, RecordingEncoder())  # extra.txt gets a segment of its own
+    first = index_dir / "segments" / read_manifest(current_generation(index_dir)).segments[0].name
+    vectors = first / "vectors.f32"
+    vectors.write_bytes(b"\0" * vectors.stat().st_size)
     encoder = RecordingEncoder()
-    summary = build(docs, index_dir, encoder)
-    assert summary.embedded == len(encoder.embedded) == 6
+    assert build(docs, index_dir, encoder).embedded == 0  # a plain sync trusts the sizes
+    summary = build(docs, index_dir, encoder, repair=True)
+    assert summary.embedded == len(encoder.embedded) == 5, "extra.txt's passage was intact"
     assert sorted(p.text for p in snapshot_passages(index_dir)) == sorted(
         [*EXPECTED_TEXTS, "One more paragraph."]
     )
+    assert first.name not in {s.name for s in read_manifest(current_generation(index_dir)).segments}
 
 
 def test_index_folder_whose_path_needs_quoting_in_a_uri(docs: Path, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from helpers import paragraph
 
 import qa
 from index import IndexConfig, build_index, open_snapshot
+from index.manifest import read_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = textwrap.dedent(
     """
     import os, signal, sys
-    import index.assemble, index.builder, index.generations, index.store, index.writer
+    import index.assemble, index.builder, index.generations, index.merging, index.store, index.writer
     point, docs, index_dir = sys.argv[1:4]
 
     def die():
@@ -39,8 +40,9 @@ CHILD = textwrap.dedent(
 
     module, name, when = {
         "embedding": (index.assemble._Assembler, "_vectors", "before"),
-        "writing": (index.writer, "write_manifest", "before"),
-        "written": (index.writer.GenerationWriter, "finish", "after"),
+        "writing": (index.builder, "write_manifest", "before"),
+        "written": (index.writer.SegmentWriter, "finish", "after"),
+        "merging": (index.merging, "_merge", "after"),
         "replacing": (index.generations.os, "replace", "before"),
         "replaced": (index.generations.os, "replace", "after"),
         "cleaning": (index.generations.shutil, "rmtree", "before"),
@@ -70,7 +72,7 @@ def state(index_dir: Path) -> set[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(
-    "point", ["embedding", "writing", "written", "replacing", "replaced", "cleaning"]
+    "point", ["embedding", "written", "writing", "replacing", "replaced", "cleaning", "merging"]
 )
 def test_kill_during_sync_leaves_old_or_new_state(point: str, tmp_path: Path) -> None:
     docs, index_dir = tmp_path / "docs", tmp_path / "index"
@@ -106,3 +108,7 @@ def test_kill_during_sync_leaves_old_or_new_state(point: str, tmp_path: Path) ->
     assert summary.published or after_kill == after
     leftovers = sorted(p.name for p in (index_dir / "generations").iterdir())
     assert len(leftovers) <= 2, leftovers
+    listed = {
+        s.name for g in leftovers for s in read_manifest(index_dir / "generations" / g).segments
+    }
+    assert {p.name for p in (index_dir / "segments").iterdir()} == listed, "no orphan segment"

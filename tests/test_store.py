@@ -17,10 +17,19 @@ import pytest
 from helpers import RecordingEncoder, build, write_files
 
 from index.errors import IndexBusyError, IndexCorruptError, IndexNotFoundError
-from index.generations import current_generation, new_generation, publish, write_lock
-from index.manifest import FORMAT_VERSION, FileEntry, Manifest, read_manifest
+from index.generations import (
+    current_generation,
+    new_generation,
+    new_segment,
+    publish,
+    write_lock,
+)
+from index.manifest import FORMAT_VERSION, FileEntry, Manifest, read_manifest, write_manifest
 from index.passage import Passage
-from index.store import PASSAGES_DB, VECTORS, IndexSnapshot, open_snapshot, write_generation
+from index.segment import PASSAGES_DB
+from index.store import IndexSnapshot, open_snapshot
+from index.vectorindex import VECTORS
+from index.writer import SegmentWriter
 
 DIM = 8
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,10 +89,24 @@ def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
 
 
 def publish_generation(index_dir: Path, passages: list[Passage], vectors: np.ndarray) -> Path:
+    """A generation of one segment holding ``passages`` (``vectors[i]`` for ``passages[i]``)."""
+    order = sorted(range(len(passages)), key=lambda i: passages[i].id)
+    writer = SegmentWriter(new_segment(index_dir), DIM)
+    writer.add([passages[i] for i in order], vectors[order])
+    entry = writer.finish()
+    writer.close()
     folder = new_generation(index_dir)
-    write_generation(folder, manifest(len(passages)), passages, vectors)
+    write_manifest(
+        folder, manifest(len(passages), segments=[entry], next_segment=int(entry.name) + 1)
+    )
     publish(index_dir, folder)
     return folder
+
+
+def segment_of(index_dir: Path) -> Path:
+    """The folder of the published generation's (only) segment."""
+    (entry,) = read_manifest(current_generation(index_dir)).segments
+    return index_dir / "segments" / entry.name
 
 
 @pytest.fixture
@@ -102,12 +125,12 @@ def test_snapshot_round_trips_passages_vectors_and_manifest(index_dir: Path) -> 
     try:
         assert snap.generation == "000001"
         assert len(snap) == 4
-        assert replace(snap.manifest, data_sizes={}) == manifest(4)
-        # The manifest records the data files' sizes for a cheap integrity check.
-        assert snap.manifest.data_sizes == {
-            name: (snap.folder / name).stat().st_size
-            for name in ("passages.sqlite", "vectors.faiss")
-        }
+        assert replace(snap.manifest, segments=[], next_segment=1) == manifest(4)
+        # The manifest records each segment file's size and CRC-32.
+        (entry,) = snap.manifest.segments
+        folder = index_dir / "segments" / entry.name
+        assert entry.checksums[VECTORS][0] == (folder / VECTORS).stat().st_size == 4 * DIM * 4
+        assert set(entry.checksums) >= {PASSAGES_DB, VECTORS, "ids.i64"}
         by_order = sorted(PASSAGES, key=lambda p: (p.source, p.paragraph, p.part))
         assert snap.all_passages() == by_order
         ids = [p.id for p in PASSAGES]
@@ -166,12 +189,15 @@ def test_empty_generation_round_trips(tmp_path: Path) -> None:
         snap.close()
 
 
-def test_write_generation_refuses_counts_that_disagree(tmp_path: Path) -> None:
-    folder = new_generation(tmp_path)
-    with pytest.raises(ValueError, match="disagree"):
-        write_generation(folder, manifest(4), PASSAGES, unit_vectors(3))
-    with pytest.raises(ValueError, match="disagree"):
-        write_generation(folder, manifest(3), PASSAGES, unit_vectors(4))
+def test_segment_writer_refuses_counts_that_disagree_and_ids_out_of_order(tmp_path: Path) -> None:
+    writer = SegmentWriter(new_segment(tmp_path), DIM)
+    try:
+        with pytest.raises(ValueError, match="disagree"):
+            writer.add(PASSAGES, unit_vectors(3))
+        with pytest.raises(ValueError):
+            writer.add(PASSAGES, unit_vectors(4))  # ids 2**40+7, 3, 1, 2: not ascending
+    finally:
+        writer.close()
 
 
 def test_manifest_is_plain_json(index_dir: Path) -> None:
@@ -197,8 +223,8 @@ def test_open_snapshot_without_an_index_says_how_to_build(tmp_path: Path, exists
 
 
 def corrupt(index_dir: Path, how: str) -> None:
-    folder = current_generation(index_dir)
-    mf = folder / "manifest.json"
+    folder = segment_of(index_dir)
+    mf = current_generation(index_dir) / "manifest.json"
     if how == "no vectors":
         (folder / VECTORS).unlink()
     elif how == "no passages":
@@ -252,13 +278,13 @@ def test_inconsistent_generation_raises_index_corrupt_error(index_dir: Path, how
     corrupt(index_dir, how)
     with pytest.raises(IndexCorruptError) as info:
         open_snapshot(index_dir)
-    assert str(current_generation(index_dir)) in str(info.value), "the message names the index"
+    assert str(index_dir) in str(info.value), "the message names the index"
 
 
 @pytest.mark.parametrize("how", _CORRUPTIONS)
 def test_index_corrupt_error_says_how_to_recover(index_dir: Path, how: str) -> None:
     corrupt(index_dir, how)
-    with pytest.raises(IndexCorruptError, match="--full"):
+    with pytest.raises(IndexCorruptError, match="docqa index"):
         open_snapshot(index_dir)
 
 
@@ -308,6 +334,8 @@ def test_generations_are_numbered_and_only_current_and_previous_are_kept(tmp_pat
     assert (tmp_path / "CURRENT").read_text("utf-8").strip() == "000004"
     assert sorted(p.name for p in (tmp_path / "generations").iterdir()) == ["000003", "000004"]
     assert not (tmp_path / "CURRENT.tmp").exists()
+    # Segments no kept generation lists are removed with their generations.
+    assert sorted(p.name for p in (tmp_path / "segments").iterdir()) == ["000003", "000004"]
 
 
 def test_unpublished_generation_is_invisible_and_removed_by_the_next_publish(
@@ -342,7 +370,8 @@ def test_a_snapshot_let_go_closes_its_database_at_once(index_dir: Path) -> None:
     gc.disable()  # the point: no wait for the cyclic collector (sqlite3 keeps a cycle)
     try:
         snap = open_snapshot(index_dir)
-        db = snap._db
+        db = snap.segments[0]._db
+        assert db is not None
         db.execute("SELECT 1")
         del snap  # as a Retriever does when a newer generation is published
         with pytest.raises(sqlite3.ProgrammingError):

@@ -4,15 +4,33 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
-import faiss
 import numpy as np
 from click.testing import CliRunner
 
+from index.checksums import checksum
 from index.generations import current_generation
+from index.manifest import read_manifest, write_manifest
 from index.verify import verify_index
 from qa.cli import cli
+
+
+def segment(index_dir: Path) -> Path:
+    """The folder of the index's (first) segment."""
+    entry = read_manifest(current_generation(index_dir)).segments[0]
+    return index_dir / "segments" / entry.name
+
+
+def reseal(index_dir: Path) -> None:
+    """Record the segment files' current checksums, as if a faulty docqa had written them so:
+    what is checked then is the content itself."""
+    folder = current_generation(index_dir)
+    m = read_manifest(folder)
+    entry = m.segments[0]
+    sums = {name: checksum(segment(index_dir) / name) for name in entry.checksums}
+    write_manifest(folder, replace(m, segments=[replace(entry, checksums=sums), *m.segments[1:]]))
 
 
 def verify_cli(*args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -27,10 +45,24 @@ def test_a_fresh_index_verifies(hashing_index: Path, corpus: Path) -> None:
     assert report["passages"] == 7 and report["files"] == 2
 
 
+def test_bit_rot_in_a_segment_fails_its_checksum(hashing_index: Path) -> None:
+    path = segment(hashing_index) / "vectors.f32"
+    data = bytearray(path.read_bytes())
+    data[5] ^= 0x10  # one flipped bit, same size
+    path.write_bytes(bytes(data))
+    code, report = verify_cli("--index", str(hashing_index))
+    assert code == 1
+    assert len(report["problems"]) == 1
+    assert "vectors.f32" in report["problems"][0] and "checksum" in report["problems"][0]
+    assert "docqa index --repair" in report["problems"][0]
+
+
 def test_edited_passage_text_breaks_its_hash(hashing_index: Path) -> None:
-    db = current_generation(hashing_index) / "passages.sqlite"
+    db = segment(hashing_index) / "passages.sqlite"
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE passages SET text = 'tampered' WHERE id = 1")
+    assert any("checksum" in p for p in verify_index(hashing_index).problems)
+    reseal(hashing_index)
     report = verify_index(hashing_index)
     assert not report.ok
     assert any("content hash does not match" in p for p in report.problems)
@@ -47,15 +79,13 @@ def test_manifest_count_that_disagrees_is_reported(hashing_index: Path) -> None:
 
 
 def test_damaged_vectors_are_reported(hashing_index: Path) -> None:
-    path = current_generation(hashing_index) / "vectors.faiss"
-    index = faiss.read_index(str(path))
-    ids = faiss.vector_to_array(index.id_map)
-    vectors = faiss.downcast_index(index.index).reconstruct_n(0, index.ntotal)
-    damaged = faiss.IndexIDMap2(faiss.IndexFlatIP(index.d))
-    damaged.add_with_ids(np.ascontiguousarray(vectors * 2.0), ids)
-    faiss.write_index(damaged, str(path))
+    path = segment(hashing_index) / "vectors.f32"
+    vectors = np.fromfile(path, dtype="<f4")
+    (vectors * 2.0).astype("<f4").tofile(path)
+    reseal(hashing_index)
     report = verify_index(hashing_index)
-    assert report.problems == [f"{len(ids)} vectors are not unit length"]
+    dim = read_manifest(current_generation(hashing_index)).dimension
+    assert report.problems == [f"{len(vectors) // dim} vectors are not unit length"]
 
 
 def test_files_changed_on_disk_are_listed(hashing_index: Path, corpus: Path) -> None:
@@ -73,10 +103,10 @@ def test_files_changed_on_disk_are_listed(hashing_index: Path, corpus: Path) -> 
 
 
 def test_unreadable_generation_is_a_problem_not_a_crash(hashing_index: Path) -> None:
-    (current_generation(hashing_index) / "vectors.faiss").write_bytes(b"junk")
+    (segment(hashing_index) / "vectors.f32").write_bytes(b"junk")
     code, report = verify_cli("--index", str(hashing_index))
     assert code == 1
-    assert "rebuild" in report["problems"][0]
+    assert "docqa index --repair" in report["problems"][0]
 
 
 def test_missing_index_is_a_one_line_error(tmp_path: Path) -> None:
@@ -108,7 +138,7 @@ def test_split_paragraphs_and_tables_with_context_verify(tmp_path: Path) -> None
 def test_a_span_that_no_longer_holds_its_text_is_reported(
     hashing_index: Path, corpus: Path
 ) -> None:
-    db = current_generation(hashing_index) / "passages.sqlite"
+    db = segment(hashing_index) / "passages.sqlite"
     with sqlite3.connect(db) as conn:
         source, start, end = conn.execute(
             'SELECT source, start, "end" FROM passages WHERE source = ? ORDER BY start LIMIT 1 OFFSET 1',
@@ -118,6 +148,7 @@ def test_a_span_that_no_longer_holds_its_text_is_reported(
             'UPDATE passages SET start = start + 1, "end" = "end" + 1 WHERE source = ? AND start = ?',
             (source, start),
         )
+    reseal(hashing_index)
     report = verify_index(hashing_index, docs=corpus)
     assert not report.ok
     assert (
