@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -61,6 +62,8 @@ class Retriever:
         batching: bool = False,
     ) -> None:
         self.index_dir = Path(index).expanduser()
+        self._published: tuple[int, int, int] | None = None  # CURRENT's stat when last read
+        self._read_at = 0.0
         self._snapshot = open_snapshot(self.index_dir)
         self._lock = threading.Lock()
         built_with = self._snapshot.manifest.model
@@ -77,9 +80,23 @@ class Retriever:
         return self.snapshot().manifest
 
     def snapshot(self) -> IndexSnapshot:
-        """The current generation, reopened when a build has published a new one since."""
+        """The current generation, reopened when a build has published a new one since.
+
+        A publish replaces the CURRENT file (a new inode), so one ``stat`` tells whether
+        anything changed; the file is read only then, or once a second in case a recycled
+        inode number and a coarse clock hid a publish."""
+        try:
+            st = os.stat(self.index_dir / "CURRENT")
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None  # let current_generation say what is wrong
+        now = time.monotonic()
+        if stamp is not None and stamp == self._published and now - self._read_at < 1.0:
+            return self._snapshot
+        self._read_at = now
         published = current_generation(self.index_dir)
         with self._lock:
+            self._published = stamp
             if published != self._snapshot.folder:
                 # Segments the two generations share are handed over, not opened again.
                 fresh = open_snapshot(self.index_dir, reuse=self._snapshot.by_name())
@@ -127,6 +144,46 @@ class Retriever:
         and the collapsed duplicates). Lexical and hybrid modes raise
         LexicalIndexMissingError on an index built before the word index existed.
         """
+        query, only = self._prepare(question, k, mode, per_file, history, folders, types)
+        vector = self.encoder.embed([query])[0]  # in lexical mode too: confidence needs it
+        return self._answer(query, vector, k, mode, per_file, only)
+
+    def retrieve_many(
+        self,
+        questions: Sequence[str],
+        k: int = 5,
+        *,
+        mode: str = "hybrid",
+        per_file: int | None = 3,
+        folders: Sequence[str] = (),
+        types: Sequence[str] = (),
+    ) -> list[list[Result]]:
+        """:meth:`retrieve` for many independent questions at once: their embeddings are made
+        in one model call (several times faster per question than one call each), then each
+        is searched. Returns one result list per question, in order; the arguments are
+        checked as :meth:`retrieve` checks them, before anything is searched."""
+        if isinstance(questions, str):
+            raise ValueError("questions must be a list of questions, not one string")
+        prepared = [self._prepare(q, k, mode, per_file, (), folders, types) for q in questions]
+        if not prepared:
+            return []
+        vectors = self.encoder.embed([query for query, _ in prepared])
+        return [
+            self._answer(query, vector, k, mode, per_file, only)
+            for (query, only), vector in zip(prepared, vectors, strict=True)
+        ]
+
+    def _prepare(
+        self,
+        question: str,
+        k: int,
+        mode: str,
+        per_file: int | None,
+        history: Sequence[str] | None,
+        folders: Sequence[str],
+        types: Sequence[str],
+    ) -> tuple[str, Filter | None]:
+        """The text to search with and the filter, once the arguments are checked."""
         _check_arguments(question, k, mode, per_file)
         only = Filter.of(folders, types) if folders or types else None
         history = () if history is None else history
@@ -135,7 +192,17 @@ class Retriever:
                 "history must be a list of the earlier questions (strings), oldest first; "
                 f"got {history!r:.80}"
             )
-        query = contextualize(question.strip(), history)
+        return contextualize(question.strip(), history), only
+
+    def _answer(
+        self,
+        query: str,
+        vector: np.ndarray,
+        k: int,
+        mode: str,
+        per_file: int | None,
+        only: Filter | None,
+    ) -> list[Result]:
         snap = self.snapshot()
         within = None if only is None else self._subsets.get(snap, only)
         if within is not None and not len(within):
@@ -145,7 +212,6 @@ class Retriever:
         lexical: list[LexicalHit] = []
         if mode != "dense":
             lexical = snap.lexical_search(query, depth, within=within)
-        vector = self.encoder.embed([query])[0]  # in lexical mode too: confidence needs it
         if mode != "lexical":
             dense = snap.search(vector, depth, within=within)
         ranked = _fuse(mode, dense, [(h.id, h.score) for h in lexical])

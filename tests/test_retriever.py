@@ -270,3 +270,40 @@ def test_a_long_history_costs_no_more_than_a_short_one(towers: Path) -> None:
     results = retriever.retrieve("and it?", k=1, history=["and it?"] * 3000)
     assert time.perf_counter() - started < 2.0  # was exponential in the turns, then RecursionError
     assert results
+
+
+class CountingEncoder(HashingEncoder):
+    """The hashing encoder, counting its model calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        return super().embed(texts)
+
+
+def test_retrieve_many_answers_each_question_as_retrieve_does_in_one_model_call(
+    hashing_index: Path,
+) -> None:
+    encoder = CountingEncoder()
+    retriever = qa.Retriever(hashing_index, encoder=encoder)
+    questions = ["bananas", "capital of France", "how do I rebuild the index", "bananas"]
+    for mode in ("hybrid", "dense", "lexical"):
+        encoder.calls = 0
+        many = retriever.retrieve_many(questions, k=3, mode=mode)
+        assert encoder.calls == 1
+        assert many == [retriever.retrieve(q, k=3, mode=mode) for q in questions]
+    assert retriever.retrieve_many([], k=3) == []
+
+
+@pytest.mark.parametrize("questions", ["one string", ["fine", "  "], ["fine", 3]])
+def test_retrieve_many_checks_every_question_before_searching(
+    hashing_index: Path, questions: object
+) -> None:
+    encoder = CountingEncoder()
+    retriever = qa.Retriever(hashing_index, encoder=encoder)
+    with pytest.raises(ValueError):
+        retriever.retrieve_many(questions, k=3)  # type: ignore[arg-type]
+    assert encoder.calls == 0
