@@ -175,8 +175,8 @@ def _synced(
     manifest = _manifest(config, report, scan, loader, old, plan, out.files, segments, out.next_id)
     generation = new_generation(config.index_dir)
     write_manifest(generation, manifest)
-    publish(config.index_dir, generation)
-    merged = _merge(job)
+    publish(config.index_dir, generation, segments=_listed(old, manifest))
+    merged = _merge(job, manifest)
     return report(
         plan,
         out.files,
@@ -187,11 +187,11 @@ def _synced(
     )
 
 
-def _merge(job: _Job) -> Path | None:
+def _merge(job: _Job, manifest: Manifest) -> Path | None:
     """Merge segments as the policy asks; a merge that finds a damaged input repairs it
     (by a sync that checks every segment) instead."""
     try:
-        return merge_segments(job.config.index_dir, progress=job.progress)
+        return merge_segments(job.config.index_dir, manifest, progress=job.progress)
     except IndexCorruptError as exc:
         if job.repair:
             raise
@@ -232,8 +232,16 @@ def _restat(
     manifest = _manifest(config, report, scan, loader, old, plan, files, old.segments, old.next_id)
     folder = new_generation(config.index_dir)
     write_manifest(folder, manifest)
-    publish(config.index_dir, folder)
+    publish(config.index_dir, folder, segments=_listed(old, manifest))
     return report(plan, files, old.passages, 0, 0, generation=folder.name)
+
+
+def _listed(old: Manifest | None, new: Manifest) -> set[str] | None:
+    """The segments the previous and the new generation list; None when the previous one is
+    not known (a full rebuild): publish then reads it."""
+    if old is None:
+        return None
+    return {s.name for m in (old, new) for s in m.segments}
 
 
 @contextmanager

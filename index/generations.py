@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import IndexBusyError, IndexNotFoundError
@@ -81,8 +81,10 @@ def new_segment(index_dir: Path, at_least: int = 1) -> Path:
     return path
 
 
-def publish(index_dir: Path, generation: Path) -> None:
-    """Make ``generation`` the current one with one atomic replace, then drop old generations."""
+def publish(index_dir: Path, generation: Path, *, segments: Iterable[str] | None = None) -> None:
+    """Make ``generation`` the current one with one atomic replace, then drop old generations
+    and the segments no kept generation lists. ``segments``: the names the new and the
+    previous generation list, when the caller knows them (else their manifests are read)."""
     index_dir = Path(index_dir)
     previous = None
     with contextlib.suppress(IndexNotFoundError):
@@ -96,7 +98,7 @@ def publish(index_dir: Path, generation: Path) -> None:
     os.replace(tmp, index_dir / _CURRENT)
     fsync_path(index_dir)
     _remove_all_but(index_dir, {generation.name, previous})
-    _collect_segments(index_dir)
+    _collect_segments(index_dir, None if segments is None else set(segments))
 
 
 def collect_garbage(index_dir: Path) -> None:
@@ -119,13 +121,19 @@ def _remove_all_but(index_dir: Path, keep: set[str | None]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _collect_segments(index_dir: Path) -> None:
+def _collect_segments(index_dir: Path, used: set[str] | None = None) -> None:
     """Remove the segments that no generation left on disk lists (a crashed sync's partial
-    segment, or segments merged away): every kept generation's manifest names its segments."""
+    segment, or segments merged away): every kept generation's manifest names its segments,
+    unless ``used`` already says which they are."""
     root = index_dir / _SEGMENTS
     if not root.is_dir():
         return
-    used: set[str] = set()
+    if used is not None:
+        for path in root.iterdir():
+            if path.name not in used:
+                shutil.rmtree(path, ignore_errors=True)
+        return
+    used = set()
     for folder in (index_dir / _GENERATIONS).iterdir():
         try:
             data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .generations import current_generation, new_generation, new_segment, publish
-from .manifest import Manifest, SegmentEntry, read_manifest, write_manifest
+from .generations import new_generation, new_segment, publish
+from .manifest import Manifest, SegmentEntry, write_manifest
 from .passage import Passage
 from .segment import Segment
 from .writer import SegmentWriter
@@ -68,13 +68,16 @@ def _tier(live: int) -> int:
 
 
 def merge_segments(
-    index_dir: Path, *, progress: Callable[[str, int, int], None] | None = None
+    index_dir: Path,
+    manifest: Manifest,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Path | None:
-    """Merge what the policy asks for, publishing a generation after each merge (call holding
-    the write lock). Returns the last generation published, None when none was due."""
+    """Merge what the policy asks for in the published generation, whose manifest is
+    ``manifest``, publishing a generation after each merge (call holding the write lock).
+    Returns the last generation published, None when none was due."""
     published = None
     while True:
-        manifest = read_manifest(current_generation(index_dir))
         names = plan_merge(manifest.segments)
         if not names:
             return published
@@ -82,16 +85,15 @@ def merge_segments(
         kept = [s for s in manifest.segments if s.name not in names]
         segments = kept + ([entry] if entry.rows else [])
         folder = new_generation(index_dir)
-        write_manifest(
-            folder,
-            replace(
-                manifest,
-                segments=segments,
-                next_segment=max(manifest.next_segment, int(entry.name) + 1),
-            ),
+        merged = replace(
+            manifest,
+            segments=segments,
+            next_segment=max(manifest.next_segment, int(entry.name) + 1),
         )
-        publish(index_dir, folder)
-        published = folder
+        write_manifest(folder, merged)
+        listed = {s.name for s in manifest.segments} | {s.name for s in segments}
+        publish(index_dir, folder, segments=listed)
+        published, manifest = folder, merged
         log.info("merged segments %s into %s (%d passages)", names, entry.name, entry.rows)
 
 
