@@ -49,8 +49,8 @@ import index.builder
 from index import IndexConfig, build_index
 docs, index_dir = sys.argv[1:3]
 publish = index.builder.publish
-def timed(*args):
-    publish(*args)
+def timed(*args, **kwargs):
+    publish(*args, **kwargs)
     print("published", time.perf_counter() - go, flush=True)
 index.builder.publish = timed
 print("go", flush=True)

@@ -195,18 +195,23 @@ class IndexSnapshot:
         self, question: str, n: int, *, within: Subset | None = None
     ) -> list[lexical.LexicalHit]:
         """The ``n`` passages whose words best match the question's (BM25), best first; only
-        passages ``within`` the subset when one is given."""
+        passages ``within`` the subset when one is given.
+
+        FTS5 scores every row holding a query term, so a term that most passages of a large
+        index hold would cost more than the rest of the question: in each segment the rarest
+        terms are searched within a budget of rows, and a term beyond it (frequent, so of low
+        weight) is left out there. Below the budget, nothing is left out."""
         terms = lexical.query_terms(question)
         segments = list(self._live_segments())
         if not terms or n < 1 or not segments:
             return []
-        by_segment = {seg.name: self._lexical_candidates(seg, terms, n, within) for seg in segments}
+        chosen = {seg.name: _affordable(terms, seg) for seg in segments}
+        weights = self._term_weights(segments, terms)
         scored: list[tuple[float, int]] = []
         matched: dict[int, tuple[str, ...]] = {}
-        weights = self._term_weights(segments, terms)
         for seg in segments:
-            ranked = by_segment[seg.name]
-            shares = seg.term_scores(terms, [pid for pid, _ in ranked])
+            ranked = self._lexical_candidates(seg, chosen[seg.name], n, within)
+            shares = seg.term_scores(chosen[seg.name], [pid for pid, _ in ranked])
             for pid, local in ranked:
                 parts = shares.get(pid, {})
                 matched[pid] = tuple(t for t in terms if t in parts)
@@ -372,6 +377,25 @@ class IndexSnapshot:
     def _live_rows(self, seg: Segment, where: str, args: tuple[object, ...]) -> Iterator[Passage]:
         deleted = set(self._deleted[seg.name].tolist())
         return (p for p in seg.ordered(where, args) if p.id not in deleted)
+
+
+# Rows FTS5 may score for one query in one segment: about 4 µs each on a 2-core machine (its
+# BM25 reads every position of every row holding a term), so about 20 ms at most.
+ROW_BUDGET = 5000
+
+
+def _affordable(terms: Sequence[str], seg: Segment) -> list[str]:
+    """The query terms a segment is searched with: those it holds, rarest first while their
+    rows stay within :data:`ROW_BUDGET` (the rarest always), in the question's order."""
+    df = {t: seg.document_frequency(t) for t in terms}
+    chosen: set[str] = set()
+    total = 0
+    for term in sorted((t for t in terms if df[t]), key=lambda t: df[t]):
+        if chosen and total + df[term] > ROW_BUDGET:
+            break
+        chosen.add(term)
+        total += df[term]
+    return [t for t in terms if t in chosen]
 
 
 def open_snapshot(

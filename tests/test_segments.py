@@ -11,6 +11,7 @@ import pytest
 from helpers import RecordingEncoder, build, paragraph
 
 import index.merging
+import index.store
 import qa
 from index.generations import current_generation
 from index.manifest import SegmentEntry, read_manifest
@@ -206,5 +207,26 @@ def test_a_merge_that_finds_a_damaged_input_repairs_it(
         assert {"extra.md", "more.md", "caves.md"} <= sources
         _, matrix = snap.all_vectors()
         np.testing.assert_allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-5)
+    finally:
+        snap.close()
+
+
+def test_a_term_too_frequent_for_the_row_budget_is_left_out_of_a_large_index(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir, RecordingEncoder())
+    snap = open_snapshot(index_dir)
+    try:
+        full = snap.lexical_search("survey stalactites caves", 10)
+        # "survey" is in every passage (48 rows), "caves" in 6: within a budget of 10 rows,
+        # only the rarer term is searched, and the answer still leads with it.
+        monkeypatch.setattr(index.store, "ROW_BUDGET", 10)
+        pruned = snap.lexical_search("survey stalactites caves", 10)
+        assert all(h.terms == ("caves",) for h in pruned) and len(pruned) == 6
+        assert {h.id for h in pruned} <= {h.id for h in full}
+        monkeypatch.setattr(index.store, "ROW_BUDGET", 1000)
+        assert snap.lexical_search("survey stalactites caves", 10) == full
+        assert all("survey" in h.terms for h in full)
     finally:
         snap.close()
