@@ -22,7 +22,7 @@ from .manifest import SegmentEntry
 from .passage import Passage
 from .rows import INSERT, SCHEMA, ids_by_hash, row_of, sqlite_uri
 from .segment import PASSAGES_DB
-from .vectorindex import RawVectors, RawWriter, build_vector_index, choose_kind
+from .vectorindex import IDS, VECTORS, RawVectors, RawWriter, build_vector_index, choose_kind
 
 __all__ = ["SegmentWriter"]
 
@@ -88,7 +88,7 @@ class SegmentWriter:
             return out
         self._raw.flush()
         if self._reader is None:
-            self._reader = os.open(self.folder / self._raw.vectors_name, os.O_RDONLY)
+            self._reader = os.open(self.folder / VECTORS, os.O_RDONLY)
         row = self.dimension * 4
         for i, pos in enumerate(self._positions(np.asarray(ids, dtype=np.int64))):
             out[i] = np.frombuffer(os.pread(self._reader, row, int(pos) * row), "<f4")
@@ -100,7 +100,7 @@ class SegmentWriter:
         if self._last - self._first + 1 == self.count:
             return ids - self._first
         assert self._raw is not None
-        written = np.fromfile(self.folder / self._raw.ids_name, dtype="<i8")
+        written = np.fromfile(self.folder / IDS, dtype="<i8")
         return np.searchsorted(written, ids)
 
     def hashes(self) -> list[str]:
@@ -116,15 +116,12 @@ class SegmentWriter:
         self._db.close()
         if self._raw is None:
             return SegmentEntry(self.folder.name, self.count)
-        names = [PASSAGES_DB, *self._raw.finish()]
+        self._raw.finish()
+        names = [PASSAGES_DB, IDS, VECTORS]
         self._close_reader()
         kind = vector_index or choose_kind(self.count, self.dimension)
-        if kind != "flat":  # an exact index is made from the raw vectors when opened
-            raw = RawVectors(self.folder, self.dimension)
-            try:
-                names += build_vector_index(raw, kind).save(self.folder)
-            finally:
-                raw.close()
+        with RawVectors(self.folder, self.dimension) as raw:
+            names += build_vector_index(raw, kind).save(self.folder)
         for name in names:
             fsync_path(self.folder / name)
         fsync_path(self.folder)
