@@ -318,6 +318,15 @@ def status_cmd(index_dir: Path | None, docs: Path | None, as_json: bool) -> None
         "files_skipped": (skipped := skipped_report(m.skipped, m.files)),
         "format_version": m.format_version,
         "chunker_version": m.chunker_version,
+        "segments": [
+            {
+                "name": s.name,
+                "passages": s.live,
+                "deleted": len(s.deleted),
+                "vector_index": s.vector_index,
+            }
+            for s in m.segments
+        ],
     }
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
@@ -328,6 +337,12 @@ def status_cmd(index_dir: Path | None, docs: Path | None, as_json: bool) -> None
     click.echo(f"passages  {m.passages}")
     click.echo(f"model     {m.model} ({m.dimension} dimensions)")
     click.echo(f"built     {m.built_at} in {m.build_seconds:.1f} s")
+    kinds = sorted({s.vector_index for s in m.segments})
+    deleted = sum(len(s.deleted) for s in m.segments)
+    click.echo(
+        f"segments  {len(m.segments)} ({', '.join(kinds) or 'none'}; {deleted} deleted passages "
+        "awaiting a merge)"
+    )
     for item in skipped:
         click.echo(_skip_line(item))
 

@@ -131,17 +131,19 @@ def test_status_json(hashing_index: Path, corpus: Path) -> None:
     assert status["docs_root"] == str(corpus.resolve())
     assert status["built_at"]
     assert status["files_skipped"][0]["path"] == "sheet.xlsx"
+    (segment,) = status["segments"]
+    assert segment == {"name": "000001", "passages": 7, "deleted": 0, "vector_index": "flat"}
 
 
 def test_status_reads_the_manifest_only(
     hashing_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import faiss
+    import index.segment
 
-    def no_vectors(*args: object) -> None:
-        raise AssertionError("docqa status loaded the vectors")
+    def no_segments(*args: object, **kwargs: object) -> None:
+        raise AssertionError("docqa status opened a segment")
 
-    monkeypatch.setattr(faiss, "read_index", no_vectors)
+    monkeypatch.setattr(index.segment.Segment, "__init__", no_segments)
     code, out, _ = run("status", "--index", str(hashing_index), "--json")
     assert code == 0 and json.loads(out)["passages"] == 7
 
