@@ -3,7 +3,7 @@
 Run from the repository root:
 
     /work/main/.venv/bin/python bench/vectors.py [--sizes 10000,100000,1000000]
-        [--kinds flat,hnsw] [--queries 500] [--threads 1] [--hog] [--json OUT]
+        [--kinds flat,hnsw] [--queries 500] [--threads 1,2] [--hog] [--json OUT]
 
 Data: clustered unit vectors (``bench/vectordata.py``), written once per size under
 ``bench/.cache/vectors`` (gitignored) as a segment's raw files; queries are drawn from the same
@@ -12,7 +12,8 @@ kind, a fresh process builds and saves the index (build s, its peak RSS less the
 build, per passage), another loads it (load s, RSS delta per passage, and ``resident_bytes``).
 A last process per size loads every kind and times single queries, the kinds interleaved query
 by query so that other load on the machine hits all alike; the load average is printed with the
-figures. ``--threads`` sets ``faiss.omp_set_num_threads``; ``--hog`` runs a busy Python process
+figures. ``--threads 1,2`` times each kind with each OpenMP thread count, interleaved
+(``index.vectorindex.base.SEARCH_THREADS``, 1 unless changed); ``--hog`` runs a busy Python process
 while queries are timed. Exact search at 1M is slow (~0.2 s a query): it times 50 queries.
 """
 
@@ -109,44 +110,48 @@ def child_load(folder: Path, kind: str, dimension: int) -> dict[str, Any]:
 
 
 def child_search(folder: Path, kinds: list[str], args: argparse.Namespace) -> dict[str, Any]:
-    import faiss
+    from index.vectorindex import RawVectors, base, load_vector_index
 
-    from index.vectorindex import RawVectors, load_vector_index
-
-    faiss.omp_set_num_threads(args.threads)
+    threads = [int(t) for t in args.threads.split(",")]
     raw = RawVectors(folder, args.dimension)
-    queries = Clusters(dimension=args.dimension).points(args.queries, 99)
+    runs = [(k, t) for k in kinds for t in threads]
+    # Each run gets queries of its own: a query just answered by another run would find the
+    # parts of the index it needs in the CPU caches.
+    queries = Clusters(dimension=args.dimension).points(args.queries * len(runs), 99)
     truth = exact(folder, queries, args.dimension)
     indexes = {k: load_vector_index(folder / f"index-{k}", raw, k) for k in kinds}
     for index in indexes.values():  # warm: the first queries pay page faults
         index.search(queries[:20], K)
-    times: dict[str, list[float]] = {k: [] for k in kinds}
-    found: dict[str, list[float]] = {k: [] for k in kinds}
+    times: dict[tuple[str, int], list[float]] = {run: [] for run in runs}
+    found: dict[tuple[str, int], list[float]] = {run: [] for run in runs}
     hog = subprocess.Popen([sys.executable, "-c", "while 1: pass"]) if args.hog else None
     load = [os.getloadavg()[0]]
     try:
-        for q in range(len(queries)):
-            for kind, index in indexes.items():
-                if kind == "flat" and len(raw) > 200_000 and q >= 50:
+        for round_ in range(args.queries):
+            for r, (kind, t) in enumerate(runs):
+                if kind == "flat" and len(raw) > 200_000 and round_ >= 50:
                     continue
+                q = round_ * len(runs) + r
+                base.SEARCH_THREADS = t  # what each search sets around itself
                 started = time.perf_counter()
-                _, ids = index.search(queries[q : q + 1], K)
-                times[kind].append(time.perf_counter() - started)
-                found[kind].append(len(set(ids[0].tolist()) & set(truth[q].tolist())) / K)
+                _, ids = indexes[kind].search(queries[q : q + 1], K)
+                times[kind, t].append(time.perf_counter() - started)
+                found[kind, t].append(len(set(ids[0].tolist()) & set(truth[q].tolist())) / K)
     finally:
         if hog is not None:
             hog.kill()
             hog.wait()
     load.append(os.getloadavg()[0])
     return {
-        k: {
-            "p50_ms": 1000 * float(np.percentile(times[k], 50)),
-            "p99_ms": 1000 * float(np.percentile(times[k], 99)),
-            "recall10": float(np.mean(found[k])),
-            "timed": len(times[k]),
+        f"{k}/{t}": {
+            "threads": t,
+            "p50_ms": 1000 * float(np.percentile(times[k, t], 50)),
+            "p99_ms": 1000 * float(np.percentile(times[k, t], 99)),
+            "recall10": float(np.mean(found[k, t])),
+            "timed": len(times[k, t]),
             "load_avg": load,
         }
-        for k in kinds
+        for k, t in runs
     }
 
 
@@ -163,7 +168,7 @@ def main() -> None:
     parser.add_argument("--kinds", default="flat,hnsw")
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--dimension", type=int, default=384)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", default="1", help="e.g. 1,2: interleaved")
     parser.add_argument("--hog", action="store_true", help="a busy process runs while timing")
     parser.add_argument("--reuse", action="store_true", help="search indexes already built")
     parser.add_argument("--json", type=Path)
@@ -200,26 +205,26 @@ def main() -> None:
         timed = run_child(
             "--child", "search", "--folder", str(folder), "--kinds", args.kinds, *common, *search
         )
-        for kind in kinds:
-            rows.append(measured[kind] | timed[kind])
+        for key, figures in timed.items():
+            rows.append(measured[key.split("/")[0]] | figures)
     print(table(rows, args))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n")
 
 
 def table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
-    head = "| passages | kind | build s | build peak B/p | load s | RSS B/p | resident B/p | p50 ms | p99 ms | recall@10 | load avg |"
+    head = "| passages | kind | threads | build s | build peak B/p | load s | RSS B/p | resident B/p | p50 ms | p99 ms | recall@10 | load avg |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         n = r["size"]
         lines.append(
-            f"| {n:,} | {r['kind']} | {r.get('build_s', float('nan')):.1f} | "
+            f"| {n:,} | {r['kind']} | {r['threads']} | {r.get('build_s', float('nan')):.1f} | "
             f"{r.get('build_peak_b', 0) / n:,.0f} | {r['load_s']:.2f} | {r['rss_delta_b'] / n:,.0f} | "
             f"{r['resident_b'] / n:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
             f"{r['recall10']:.3f} | {r['load_avg'][0]:.2f}–{r['load_avg'][1]:.2f} |"
         )
     lines.append(
-        f"\nthreads={args.threads} hog={args.hog} queries={args.queries} (flat over 200k: 50)"
+        f"\nthreads={args.threads} hog={args.hog} queries={args.queries} a run (flat over 200k: 50)"
     )
     return "\n".join(lines)
 

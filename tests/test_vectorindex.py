@@ -183,8 +183,9 @@ def test_load_checks_the_kind_and_the_raw_files(
 
 def test_choose_kind_is_exact_while_small_then_hnsw() -> None:
     assert choose_kind(5_000, 384) == "flat"
+    assert choose_kind(12_000, 384) == "hnsw"
     assert choose_kind(1_000_000, 384) == "hnsw"
-    assert choose_kind(20_000, 768) == "hnsw"  # the work is passages × dimensions
+    assert choose_kind(8_000, 768) == "hnsw"  # the work is passages × dimensions
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -192,3 +193,25 @@ def test_k_must_be_positive(built: dict[str, VectorIndex], kind: str) -> None:
     index = built[kind]
     with pytest.raises(ValueError, match="k of 0 is not positive"):
         index.search(np.zeros((1, D), np.float32), 0)
+
+
+def test_a_search_runs_on_one_thread_and_restores_the_callers_count(
+    built: dict[str, VectorIndex], queries: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.vectorindex.hnsw as hnsw
+
+    seen: list[int] = []
+
+    def rerank(*args: object) -> tuple[np.ndarray, np.ndarray]:
+        seen.append(faiss.omp_get_max_threads())
+        return real(*args)  # type: ignore[arg-type]
+
+    real = hnsw.rerank
+    monkeypatch.setattr(hnsw, "rerank", rerank)
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(2)
+    try:
+        built["hnsw"].search(queries[:3], 5)
+        assert seen == [1] and faiss.omp_get_max_threads() == 2
+    finally:
+        faiss.omp_set_num_threads(before)

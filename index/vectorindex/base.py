@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -26,6 +28,7 @@ __all__ = [
     "faiss_module",
     "fsync_file",
     "read_meta",
+    "search_threads",
     "write_file",
     "write_meta",
 ]
@@ -65,6 +68,29 @@ class VectorIndex(Protocol):
     def resident_bytes(self) -> int:
         """Bytes of memory the index holds for searching (the raw files are read, not held)."""
         ...
+
+
+# OpenMP threads a search runs with. One: a single query gains nothing from a second thread,
+# and when another process keeps a core busy, FAISS's parallel region waits for the thread
+# that lost its core. Measured at 1M × 384 under load ~6.9 (bench/vectors.py --threads 1,2):
+# HNSW p50 0.76 ms with 1 thread, 15.2 ms with 2; exact 222 ms and 513 ms.
+SEARCH_THREADS = 1
+
+
+@contextmanager
+def search_threads() -> Iterator[None]:
+    """Run the body with ``SEARCH_THREADS`` OpenMP threads, then restore the caller's count.
+
+    libgomp keeps the count per calling thread, so setting it once at start-up would miss the
+    threads (a web server's) that run the searches; it is set around each search instead.
+    """
+    faiss = faiss_module()
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(SEARCH_THREADS)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def faiss_module() -> Any:

@@ -1,8 +1,16 @@
 """Which vector index a segment gets, by its size, and building or opening it by kind.
 
-THRESHOLD (measured with ``bench/vectors.py``, see the figures beside EXACT_MAX_CELLS): exact
-search costs time in proportion to passages × dimensions, an HNSW search barely grows with the
-segment. The kind is recorded with the segment (the lead's manifest) and passed back to
+Exact search costs time in proportion to passages × dimensions and holds 1.55 kB a passage
+(384 dims); an HNSW search barely grows with the segment and holds 0.67 kB, but takes seconds
+to build and finds ~0.93-0.99 of the exact top 10. Measured with ``bench/vectors.py`` (384
+dims, 1 thread, load average 5.3-7.1 from other benchmarks on the 2 cores), single-query p50:
+exact 1.14 ms at 10k, 32.6 ms at 100k, 250 ms at 1M; HNSW 0.97 ms at 10k (built in 4.1 s),
+1.44 ms at 100k, under 1 ms at 1M with the tuned efSearch. So a segment is searched exactly up
+to 10,000 passages of 384 dimensions (the same work for other dimensions), where the two cost
+about the same, and gets HNSW beyond. Several small exact segments add up: a store should merge
+them before their total passes ~20k, or exact search alone exceeds ~2 ms a query.
+
+The kind is recorded with the segment (in the store's manifest) and passed back to
 :func:`load_vector_index`, so a threshold changed later never reinterprets old segments.
 """
 
@@ -19,8 +27,8 @@ from .raw import RawVectors
 __all__ = ["EXACT_MAX_CELLS", "KINDS", "build_vector_index", "choose_kind", "load_vector_index"]
 
 KINDS: dict[str, Any] = {FlatIndex.kind: FlatIndex, HNSWIndex.kind: HNSWIndex}
-# Exact search while passages × dimensions stays at or under this (20,000 passages at 384).
-EXACT_MAX_CELLS = 20_000 * 384
+# Exact search while passages × dimensions stays at or under this (10,000 passages at 384).
+EXACT_MAX_CELLS = 10_000 * 384
 
 
 def choose_kind(n: int, dimension: int) -> str:

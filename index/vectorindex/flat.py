@@ -22,6 +22,7 @@ from .base import (
     check_stored,
     faiss_module,
     read_meta,
+    search_threads,
     write_meta,
 )
 from .raw import RawVectors
@@ -78,7 +79,8 @@ class FlatIndex:
     ) -> tuple[np.ndarray, np.ndarray]:
         check_k(k)
         matrix = as_matrix(queries, self.dimension)
-        return _search(self._index, matrix, k, self._removed.selector(selector))
+        with search_threads():
+            return _search(self._index, matrix, k, self._removed.selector(selector))
 
     def save(self, folder: Path) -> list[str]:
         folder = Path(folder)

@@ -1,10 +1,12 @@
 """Approximate search for large segments: an HNSW graph over 8-bit scalar-quantised vectors
 (FAISS ``IndexHNSWSQ``), its candidates re-ranked exactly from the raw files.
 
-Chosen over IVF (SQ8, re-ranked) by measurement on clustered vectors (``bench/vectors.py``):
-at 100k × 384 HNSW (M=32, efSearch=64) found 0.97 of the exact top 10 in 0.4 ms, where IVF
-with 1024 lists found 0.83 probing 64 of them in 0.9 ms (re-ranking did not help it: the
-misses were in lists it did not probe). Memory: 384 B of codes + 2·M·4 = 256 B of graph
+Chosen over IVF (SQ8, re-ranked) by measurement on clustered vectors (``bench/vectors.py``'s
+data, 300 queries, 1 thread): at 100k × 384, HNSW (M=32, efConstruction 40, efSearch 64)
+found 0.968 of the exact top 10 at p50 0.43 ms, where IVF with 1024 lists found 0.83 probing
+64 of them at 0.87 ms (re-ranking 40 or 100 candidates alike: the misses were in lists it did
+not probe). IVF also trains k-means and assigns with BLAS, which FAISS's bundled OpenBLAS runs
+~14× slower than numpy's on this machine (it falls back to "Prescott" kernels); HNSW needs none. Memory: 384 B of codes + 2·M·4 = 256 B of graph
 links + 16 B of ids a passage, ≈ 0.66 kB, read whole into memory on load.
 """
 
@@ -25,21 +27,24 @@ from .base import (
     faiss_module,
     fsync_file,
     read_meta,
+    search_threads,
     write_meta,
 )
 from .flat import scan
 from .raw import RawVectors
 from .rerank import rerank
 
-__all__ = ["HNSWIndex"]
+__all__ = ["HNSWIndex", "ef_search"]
 
 FILE = "hnsw.faiss"
 META = "hnsw.json"
 REMOVED = "hnsw.removed.i64"
 M = 32  # graph links a node (twice that on the bottom level)
-EF_CONSTRUCTION = 40  # FAISS's default; 80 built 1.6× slower for +0.01 recall@10 at 100k
-EF_SEARCH = 64  # candidates a search keeps; see choose.py for the measurements
-OVERFETCH = 4  # candidates re-ranked per result wanted (at least MIN_CANDIDATES)
+# Candidates kept while linking a node. At 100k (load ~6, efSearch 64): 40 (FAISS's default)
+# built in 73 s with recall@10 0.975, 80 in 87 s with 0.993, 128 in 118 s with 0.992.
+EF_CONSTRUCTION = 80
+OVERFETCH = 2  # candidates re-ranked per result wanted (at least MIN_CANDIDATES); 4 or 8
+# found no more of the exact top 10 at 100k or 1M: what the walk misses it never reaches
 MIN_CANDIDATES = 40
 TRAIN_ROWS = 16384  # sample the 8-bit ranges (per dimension) are fitted on, drawn evenly
 
@@ -53,7 +58,7 @@ class HNSWIndex:
         self.raw, self.dimension = raw, raw.dimension
         self._index, self._meta = index, meta
         self._hnsw = faiss_module().downcast_index(index.index)
-        self.ef_search = int(meta.get("ef_search", EF_SEARCH))
+        self.ef_search = ef_search(len(raw))  # a search setting: a later tuning applies to all
         self._removed = Removed()
 
     @classmethod
@@ -69,7 +74,7 @@ class HNSWIndex:
         hnsw.train(_sample(raw, TRAIN_ROWS))
         _reserve(hnsw, len(raw))
         meta = {"kind": cls.kind, "dimension": raw.dimension, "count": len(raw), "m": M}
-        meta |= {"ef_construction": EF_CONSTRUCTION, "ef_search": EF_SEARCH}
+        meta["ef_construction"] = EF_CONSTRUCTION
         index = cls(raw, faiss.IndexIDMap(hnsw), meta)
         for ids, matrix in raw.chunks():
             index.add(ids, matrix)
@@ -113,15 +118,15 @@ class HNSWIndex:
         params.efSearch = max(self.ef_search, wanted)
         if selector is not None:
             params.sel = selector
-        _, candidates = self._index.search(
-            matrix, min(wanted, max(1, self._index.ntotal)), params=params
-        )
-        scores, ids = rerank(self.raw, matrix, candidates, k)
-        # A selector that passes few passages can leave the graph walk short of k of them;
-        # then those queries are answered by an exact scan, so k come back whenever k pass.
-        short = np.flatnonzero((ids >= 0).sum(axis=1) < min(k, len(self)))
-        if len(short) and selector is not None:
-            scores[short], ids[short] = scan(self.raw, matrix[short], k, selector)
+        with search_threads():
+            count = min(wanted, max(1, self._index.ntotal))
+            _, candidates = self._index.search(matrix, count, params=params)
+            scores, ids = rerank(self.raw, matrix, candidates, k)
+            # A selector that passes few passages can leave the graph walk short of k of them;
+            # those queries are answered by an exact scan, so k come back whenever k pass.
+            short = np.flatnonzero((ids >= 0).sum(axis=1) < min(k, len(self)))
+            if len(short) and selector is not None:
+                scores[short], ids[short] = scan(self.raw, matrix[short], k, selector)
         return scores, ids
 
     def save(self, folder: Path) -> list[str]:
@@ -139,6 +144,18 @@ class HNSWIndex:
         links = graph.neighbors.size() * 4 + graph.levels.size() * 4 + graph.offsets.size() * 8
         id_map = self._index.id_map.size() * 8
         return int(codes + links + id_map + self.raw.ids.nbytes + self._removed.resident_bytes())
+
+
+def ef_search(n: int) -> int:
+    """Candidates a search of ``n`` vectors keeps, for recall@10 >= 0.95 with a margin.
+
+    Measured (efConstruction 80; 400 queries a setting, settings interleaved, each on its own
+    queries so none finds the caches warmed by another; 1 thread; load ~4.8): 100k: ef 32 →
+    0.970 (p50 0.60 ms), 48 → 0.978 (0.57), 64 → 0.980 (0.66), 96 → 0.992 (0.80); 1M: 64 →
+    0.972 (0.71), 96 → 0.993 (0.75), 128 → 0.994 (0.80), 192 → 0.997 (0.97), 256 → 0.997
+    (1.72). Recall falls slowly as a segment grows; past 1M it is not measured.
+    """
+    return 64 if n <= 200_000 else 128 if n <= 2_000_000 else 256
 
 
 def _sample(raw: RawVectors, rows: int) -> np.ndarray:
