@@ -41,10 +41,10 @@ checkout has; newer API is used when present (``Retriever.retrieve_many``,
 
 Sizes: ``--sizes 10k,100k,1m`` (default; ``--quick`` = 10k alone). Files of 20 paragraphs, aged
 an hour before the first build. The work dir (default ``bench/.cache/speed``, gitignored) keeps
-each size's corpus and index; both are reused while the corpus spec and docqa's code (HEAD and
-uncommitted changes under index/ and qa/) are unchanged, and rebuilt otherwise (a 1M build
-takes minutes; a reused build's time and RSS are those recorded when it was made). The table
-ends with the docqa commit, the load average (on 2 cores a busy neighbour slows torch many
+each size's corpus and index; both are reused while the corpus spec and docqa's code (index/
+and qa/ as committed, plus their uncommitted changes) are unchanged, and rebuilt otherwise (a
+1M build takes minutes; a reused build's time and RSS are those recorded when it was made). The
+table ends with the docqa commit, the load average (on 2 cores a busy neighbour slows torch many
 times over) and how long each part took.
 """
 
@@ -53,6 +53,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -198,9 +199,12 @@ def markdown(rows: list[Row], note: str) -> str:
 
 
 def code_note() -> str:
-    key = docqa_key()
-    head, _, dirty = key.partition("+")
-    return f"{head[:10]}{' + uncommitted changes in index/ qa/ (' + dirty + ')' if dirty else ''} at {REPO}"
+    """The docqa commit measured, marked when index/ or qa/ have uncommitted changes."""
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short=10", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    changed = " + uncommitted changes in index/ qa/" if "+" in docqa_key() else ""
+    return f"{head}{changed} at {REPO}"
 
 
 def main() -> None:

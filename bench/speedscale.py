@@ -47,10 +47,13 @@ WARMUP = 20  # questions asked before timing
 
 
 def docqa_key() -> str:
-    """The docqa code measured: HEAD plus a digest of uncommitted changes under index/ and qa/
-    (untracked files included), so a cached index is rebuilt whenever that code changes."""
+    """The docqa code measured: the git trees of index/ and qa/ at HEAD plus a digest of their
+    uncommitted changes (untracked files included), so a cached index is rebuilt whenever that
+    code changes, and only then (a commit elsewhere keeps it)."""
     git = ["git", "-C", str(REPO)]
-    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    trees = subprocess.run(
+        [*git, "rev-parse", "HEAD:index", "HEAD:qa"], capture_output=True, text=True
+    ).stdout.split()
     diff = subprocess.run(
         [*git, "diff", "HEAD", "--", "index", "qa"], capture_output=True, text=True
     ).stdout
@@ -63,7 +66,7 @@ def docqa_key() -> str:
     for name in sorted(untracked):
         digest.update(name.encode() + (REPO / name).read_bytes())
     dirty = f"+{digest.hexdigest()[:12]}" if diff or untracked else ""
-    return head.strip() + dirty
+    return "trees " + ",".join(t[:12] for t in trees) + dirty
 
 
 def child(*args: str) -> dict[str, Any]:
