@@ -72,8 +72,9 @@ class VectorIndex(Protocol):
 
 # OpenMP threads a search runs with. One: a single query gains nothing from a second thread,
 # and when another process keeps a core busy, FAISS's parallel region waits for the thread
-# that lost its core. Measured at 1M × 384 under load ~6.9 (bench/vectors.py --threads 1,2):
-# HNSW p50 0.76 ms with 1 thread, 15.2 ms with 2; exact 222 ms and 513 ms.
+# that lost its core. Measured by bench/vectors.py --threads 1,2 (single queries, p50):
+# at 1M under load ~4.5, HNSW 0.90 ms with 1 thread and 11.1 ms with 2, exact 165 and 375 ms;
+# with a busy process beside it (--hog), HNSW 0.80 and 10.7 ms; at 100k, 1.21 and 6.83 ms.
 SEARCH_THREADS = 1
 
 

@@ -2,13 +2,14 @@
 
 Exact search costs time in proportion to passages × dimensions and holds 1.55 kB a passage
 (384 dims); an HNSW search barely grows with the segment and holds 0.67 kB, but takes seconds
-to build and finds ~0.93-0.99 of the exact top 10. Measured with ``bench/vectors.py`` (384
-dims, 1 thread, load average 5.3-7.1 from other benchmarks on the 2 cores), single-query p50:
-exact 1.14 ms at 10k, 32.6 ms at 100k, 250 ms at 1M; HNSW 0.97 ms at 10k (built in 4.1 s),
-1.44 ms at 100k, under 1 ms at 1M with the tuned efSearch. So a segment is searched exactly up
-to 10,000 passages of 384 dimensions (the same work for other dimensions), where the two cost
-about the same, and gets HNSW beyond. Several small exact segments add up: a store should merge
-them before their total passes ~20k, or exact search alone exceeds ~2 ms a query.
+to build and finds 0.88-0.99 of the exact top 10. Measured by ``bench/vectors.py --sizes
+10000,100000,1000000 --queries 400 --threads 1,2`` (384 dims, 1 thread, load average 4.1-4.9
+from other benchmarks on the 2 cores), single-query p50: exact 1.17 ms at 10k, 15.5 ms at
+100k, 165 ms at 1M; HNSW 0.89 ms at 10k (built in 4.1 s), 1.18 ms at 100k (31 s), 0.90 ms at
+1M (346 s). So a segment is searched exactly up to 10,000 passages of 384 dimensions (the same
+work for other dimensions), where the two cost about the same, and gets HNSW beyond. Several
+small exact segments add up: a store should merge them before their total passes ~20k, or
+exact search alone takes ~2 ms or more a query.
 
 The kind is recorded with the segment (in the store's manifest) and passed back to
 :func:`load_vector_index`, so a threshold changed later never reinterprets old segments.
