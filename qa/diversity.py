@@ -5,6 +5,7 @@ Pure functions over candidates already ranked best first; no I/O.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -33,6 +34,16 @@ def same_text_key(text: str) -> str:
     return " ".join(text.split())
 
 
+# White space other than single spaces between words.
+_NOT_PLAIN = re.compile(r"[^\S ]|  |^ | $")
+
+
+def _plain(text: str) -> bool:
+    """Whether ``text`` is already its own :func:`same_text_key` (the common case, checked
+    without building a new string)."""
+    return _NOT_PLAIN.search(text) is None
+
+
 def diversify(ranked: Sequence[Candidate], k: int, *, per_file: int | None) -> list[Pick]:
     """The first ``k`` candidates of ``ranked`` with at most ``per_file`` from one file (``None``
     or 0: no cap). A candidate whose text equals a kept one's is not a result of its own but one
@@ -41,7 +52,7 @@ def diversify(ranked: Sequence[Candidate], k: int, *, per_file: int | None) -> l
     by_text: dict[str, list[int]] = {}
     per_source: dict[str, int] = {}
     for c in ranked:
-        key = same_text_key(c.text)
+        key = c.text if _plain(c.text) else same_text_key(c.text)
         if key in by_text:
             by_text[key].append(c.id)
             continue

@@ -6,6 +6,7 @@ no model: good enough to tell which words of a question a sentence repeats.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from index import lexical
@@ -34,6 +35,7 @@ def words(text: str) -> list[str]:
     return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light English stem: plural, possessive and common verb endings removed.
 

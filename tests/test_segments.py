@@ -4,6 +4,7 @@ segment count small, and a search over several segments ranks as one over a sing
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import index.store
 import qa
 from index.generations import current_generation
 from index.manifest import SegmentEntry, read_manifest
-from index.merging import FACTOR, plan_merge
+from index.merging import EXACT_BUDGET, FACTOR, plan_merge
 from index.store import open_snapshot
 
 TOPICS = ["glaciers", "volcanoes", "rivers", "deserts", "forests", "oceans", "caves", "islands"]
@@ -139,7 +140,8 @@ def test_small_segments_are_merged_a_tier_at_a_time(corpus: Path, tmp_path: Path
 
 def test_merge_policy() -> None:
     def seg(name: int, live: int, deleted: int = 0) -> SegmentEntry:
-        return SegmentEntry(f"{name:06d}", live + deleted, list(range(deleted)))
+        kind = "hnsw" if live + deleted > 10_000 else "flat"
+        return SegmentEntry(f"{name:06d}", live + deleted, list(range(deleted)), kind)
 
     assert plan_merge([seg(1, 100_000)] + [seg(i, 50) for i in range(2, FACTOR + 1)]) == []
     small = [seg(i, 50 + i) for i in range(2, FACTOR + 2)]
@@ -147,6 +149,12 @@ def test_merge_policy() -> None:
     # A segment that lost most of its passages is rewritten without them.
     assert plan_merge([seg(1, 100_000), seg(2, 400, deleted=600)]) == ["000002"]
     assert plan_merge([seg(1, 100_000, deleted=10)]) == []
+    # Exactly searched segments are merged once together they cost too much to scan.
+    hnsw = seg(1, 100_000)
+    flats = [replace(seg(n, EXACT_BUDGET // 2), vector_index="flat") for n in (2, 3)]
+    flats.append(seg(4, 10))
+    assert plan_merge([hnsw, *flats]) == ["000002", "000003", "000004"]
+    assert plan_merge([hnsw, *flats[1:]]) == []
 
 
 def test_an_open_retriever_reuses_the_segments_a_new_generation_keeps(
