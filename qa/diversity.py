@@ -5,7 +5,6 @@ Pure functions over candidates already ranked best first; no I/O.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -34,14 +33,12 @@ def same_text_key(text: str) -> str:
     return " ".join(text.split())
 
 
-# White space other than single spaces between words.
-_NOT_PLAIN = re.compile(r"[^\S ]|  |^ | $")
-
-
 def _plain(text: str) -> bool:
     """Whether ``text`` is already its own :func:`same_text_key` (the common case, checked
     without building a new string)."""
-    return _NOT_PLAIN.search(text) is None
+    # Every white-space character but the space is unprintable, so a printable text without
+    # double, leading or trailing spaces is already normalised.
+    return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
 
 
 def diversify(ranked: Sequence[Candidate], k: int, *, per_file: int | None) -> list[Pick]:
