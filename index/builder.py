@@ -114,7 +114,7 @@ def _sync(job: _Job, full: bool) -> BuildSummary:
     turns out not to be reusable after all."""
     config, loader = job.config, job.loader
     old = None if full else _reusable_manifest(config.index_dir, loader.name)
-    previous = _open(config.index_dir, job.repair) if old is not None else None
+    previous = _open(config.index_dir, old, job.repair) if old is not None else None
     if old is not None and previous is None:  # the manifest read, its data did not
         return _sync(job, True)
     try:
@@ -364,15 +364,17 @@ def _needs_write(plan: SyncPlan, old: Manifest, scan: _Scan) -> bool:
     )
 
 
-def _open(index_dir: Path, verify: bool) -> IndexSnapshot | LegacyVectors | None:
-    """The current generation (its damaged segments set apart, every byte checked with
-    ``verify``), or the vectors of an old-format one (to upgrade it); None when it cannot
-    be read at all."""
+def _open(
+    index_dir: Path, manifest: Manifest, verify: bool
+) -> IndexSnapshot | LegacyVectors | None:
+    """The current generation, whose ``manifest`` was read (its damaged segments set apart,
+    every byte checked with ``verify``), or the vectors of an old-format one (to upgrade it);
+    None when it cannot be read at all."""
     folder = current_generation(index_dir)
     try:
-        if read_manifest(folder).format_version != FORMAT_VERSION:
+        if manifest.format_version != FORMAT_VERSION:
             return LegacyVectors(folder)
-        return IndexSnapshot(folder, verify=verify, tolerate=True)
+        return IndexSnapshot(folder, verify=verify, tolerate=True, manifest=manifest)
     except IndexCorruptError as exc:
         log.warning("current index is unreadable, building from scratch: %s", exc)
         return None

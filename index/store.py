@@ -47,9 +47,11 @@ class IndexSnapshot:
         reuse: Mapping[str, Segment] | None = None,
         verify: bool = False,
         tolerate: bool = False,
+        manifest: Manifest | None = None,
     ) -> None:
         self.folder = folder
-        self.manifest: Manifest = read_manifest(folder)
+        # ``manifest``: the folder's, already read (a large index's takes a while to parse).
+        self.manifest: Manifest = manifest if manifest is not None else read_manifest(folder)
         if self.manifest.format_version != FORMAT_VERSION:
             index_dir = folder.parent.parent
             raise IndexFormatError(
