@@ -230,6 +230,8 @@ def test_a_term_too_frequent_for_the_row_budget_is_left_out_of_a_large_index(
         # "survey" is in every passage (48 rows), "caves" in 6: within a budget of 10 rows,
         # only the rarer term is searched, and the answer still leads with it.
         monkeypatch.setattr(index.store, "ROW_BUDGET", 10)
+        assert snap.lexical_search("survey stalactites caves", 10) == full  # a small index
+        monkeypatch.setattr(index.store, "BUDGET_FROM", 40)
         pruned = snap.lexical_search("survey stalactites caves", 10)
         assert all(h.terms == ("caves",) for h in pruned) and len(pruned) == 6
         assert {h.id for h in pruned} <= {h.id for h in full}
