@@ -51,6 +51,9 @@ class Manifest:
     data_sizes: dict[str, int] = field(default_factory=dict)  # byte size of each data file
     skipped: list[dict[str, str]] = field(default_factory=list)
     docqa_version: str = ""
+    # The engine of the encoder that made this build (index.backends: fp32, bf16, onnx,
+    # openvino); carried over from the last build when it loaded no model.
+    encoder_backend: str = ""
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:
