@@ -412,6 +412,17 @@ def test_the_manifest_records_the_encoder_backend(tmp_path: Path) -> None:
     assert read_manifest(current_generation(index_dir)).encoder_backend == "openvino"
 
 
+def test_the_app_s_batching_encoder_passes_the_backend_on() -> None:
+    from qa.batching import BatchingEncoder
+
+    class Fast(RecordingEncoder):
+        backend = "onnx"
+
+    wrapped = BatchingEncoder(Fast())
+    assert wrapped.backend == wrapped.bulk.backend == "onnx"  # type: ignore[attr-defined]
+    assert BatchingEncoder(RecordingEncoder()).backend == ""
+
+
 def test_a_manifest_written_before_the_field_reads_as_unknown(tmp_path: Path) -> None:
     docs = write_files(tmp_path / "docs", {"a.txt": "Alpha beta gamma.\n"})
     index_dir = tmp_path / "index"
