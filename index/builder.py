@@ -305,6 +305,7 @@ def _manifest(
         scanned_at_ns=scan.at_ns,
         segments=segments,
         next_segment=max([*names, (old.next_segment - 1) if old is not None else 0]) + 1,
+        encoder_backend=loader.backend(old),
     )
 
 
@@ -321,8 +322,16 @@ class _Loader:
 
     def get(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = load_encoder(self._config.model, batch_size=self._config.batch_size)
+            config = self._config
+            self._encoder = load_encoder(
+                config.model, batch_size=config.batch_size, backend=config.backend
+            )
         return self._encoder
+
+    def backend(self, old: Manifest | None) -> str:
+        if self._encoder is None:
+            return old.encoder_backend if old is not None else ""
+        return str(getattr(self._encoder, "backend", ""))
 
     def fits(self, old: Manifest) -> bool:
         enc = self.get()

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .backends import AUTO, check_backend
 from .encoders import DEFAULT_MODEL
 
 __all__ = ["IndexConfig", "default_index_dir"]
@@ -17,17 +18,21 @@ class IndexConfig:
     """Where the index lives and which model embeds it.
 
     ``model`` is the default packaged model name, a local model folder, a name already in the
-    local Hugging Face cache, or ``hashing`` (no model; for tests).
+    local Hugging Face cache, or ``hashing`` (no model; for tests). ``backend`` is the engine
+    that embeds passages: ``auto`` (the fastest that matches fp32 here), ``fp32``, ``bf16``,
+    ``onnx`` or ``openvino`` (see :mod:`index.backends`).
     """
 
     index_dir: Path
     model: str = DEFAULT_MODEL
     batch_size: int = 32
+    backend: str = AUTO
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index_dir", Path(self.index_dir).expanduser())
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+        check_backend(self.backend)
 
 
 def default_index_dir(docs: Path, *, data_home: Path | None = None) -> Path:

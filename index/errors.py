@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthConfigError",
+    "BackendError",
     "DocqaError",
     "DocsNotFoundError",
     "ExposureError",
@@ -48,6 +49,10 @@ class IndexBusyError(DocqaError):
 
 class ModelLoadError(DocqaError):
     """The embedding model could not be loaded from local files."""
+
+
+class BackendError(ModelLoadError):
+    """The encoder backend asked for is unknown, cannot run here, or gives wrong vectors."""
 
 
 class ModelMismatchError(DocqaError):

@@ -80,6 +80,9 @@ class Manifest:
     docqa_version: str = ""
     segments: list[SegmentEntry] = field(default_factory=list)
     next_segment: int = 1  # segment names are never reused, even after a segment is deleted
+    # The engine of the encoder that made this build (index.backends: fp32, bf16, onnx,
+    # openvino); carried over from the last build when it loaded no model.
+    encoder_backend: str = ""
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:

@@ -75,6 +75,11 @@ class BatchingEncoder:
         """Embed ``texts``, sharing a model call with other callers waiting at the same time."""
         return self._submit(texts, self._asked)
 
+    @property
+    def backend(self) -> str:
+        """The wrapped encoder's engine for passages (see :mod:`index.backends`), if it has one."""
+        return str(getattr(self.encoder, "backend", ""))
+
     def count_tokens(self, text: str) -> int:
         # Not queued: a sync's chunking counts tokens between its embed calls, and must not
         # wait for questions. The wrapped encoder counts safely beside a running embed call
@@ -175,6 +180,10 @@ class _Bulk:
         self.name = owner.name
         self.dimension = owner.dimension
         self.max_tokens = owner.max_tokens
+
+    @property
+    def backend(self) -> str:
+        return self._owner.backend
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` ``bulk_batch`` at a time, taking turns with waiting questions."""

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from index import __version__
+from index.backends import AUTO, BACKENDS
 from index.builder import BuildSummary, build_index, skipped_report
 from index.config import IndexConfig, default_index_dir
 from index.errors import DocqaError
@@ -85,6 +86,14 @@ def cli() -> None:
     help="Check every index file against its checksum first; re-embed what a damaged one held.",
 )
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--backend",
+    envvar="DOCQA_BACKEND",
+    type=click.Choice([AUTO, *BACKENDS]),
+    default=AUTO,
+    show_default=True,
+    help="Engine that embeds passages: auto picks the fastest one that gives fp32's vectors.",
+)
 @_json_option
 def index_cmd(
     docs: Path,
@@ -94,6 +103,7 @@ def index_cmd(
     dry_run: bool,
     repair: bool,
     batch_size: int,
+    backend: str,
     as_json: bool,
 ) -> None:
     """Index DOCS, or bring an existing index in step with it: only what changed is embedded."""
@@ -106,6 +116,7 @@ def index_cmd(
             dry_run=dry_run,
             repair=repair,
             batch_size=batch_size,
+            backend=backend,
         )
     if as_json:
         click.echo(json.dumps(_summary_json(summary), ensure_ascii=False))
@@ -144,10 +155,14 @@ def _build(
     dry_run: bool = False,
     repair: bool = False,
     batch_size: int = 32,
+    backend: str = AUTO,
 ) -> BuildSummary:
     index_dir = index_dir or default_index_dir(docs)
     config = IndexConfig(
-        index_dir=index_dir, model=model or _model_of(index_dir), batch_size=batch_size
+        index_dir=index_dir,
+        model=model or _model_of(index_dir),
+        batch_size=batch_size,
+        backend=backend,
     )
     with _progress_bars() as progress:
         return build_index(
