@@ -236,7 +236,10 @@ def vector_recall(index_dir: Path, enc: Any, asked: list[str]) -> dict[str, Any]
         return {
             "recall_at_10": recall_at_10(found, exact),
             "exact_by": how,
-            "vector_index": getattr(manifest, "vector_index", None),
+            "vector_index": ",".join(
+                sorted({s.vector_index for s in getattr(manifest, "segments", [])})
+            )
+            or getattr(manifest, "vector_index", None),
             "encoder_backend": getattr(manifest, "encoder_backend", None),
             **_search_ms(times),
         }
