@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import lexical
+from . import lexical, wordsearch
 from .errors import IndexCorruptError, IndexFormatError
 from .generations import current_generation
 from .manifest import FORMAT_VERSION, Manifest, SegmentEntry, read_manifest
@@ -197,60 +197,9 @@ class IndexSnapshot:
         self, question: str, n: int, *, within: Subset | None = None
     ) -> list[lexical.LexicalHit]:
         """The ``n`` passages whose words best match the question's (BM25), best first; only
-        passages ``within`` the subset when one is given.
-
-        FTS5 scores every row holding a query term, so a term that most passages of a large
-        index hold would cost more than the rest of the question: in each segment the rarest
-        terms are searched within a budget of rows, and a term beyond it (frequent, so of low
-        weight) is left out there. Below the budget, nothing is left out."""
-        terms = lexical.query_terms(question)
-        segments = list(self._live_segments())
-        if not terms or n < 1 or not segments:
-            return []
-        chosen = {seg.name: _affordable(terms, seg) for seg in segments}
-        weights = self._term_weights(segments, terms)
-        scored: list[tuple[float, int]] = []
-        matched: dict[int, tuple[str, ...]] = {}
-        for seg in segments:
-            ranked = self._lexical_candidates(seg, chosen[seg.name], n, within)
-            shares = seg.term_scores(chosen[seg.name], [pid for pid, _ in ranked])
-            for pid, local in ranked:
-                parts = shares.get(pid, {})
-                matched[pid] = tuple(t for t in terms if t in parts)
-                if weights is None:  # one segment: its own BM25 is the global one
-                    scored.append((local, pid))
-                else:
-                    scored.append((sum(weights[seg.name][t] * s for t, s in parts.items()), pid))
-        best = sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:n]
-        return [lexical.LexicalHit(pid, score, matched[pid]) for score, pid in best]
-
-    def _lexical_candidates(
-        self, seg: Segment, terms: Sequence[str], n: int, within: Subset | None
-    ) -> list[tuple[int, float]]:
-        if within is not None:  # the subset holds live passages only
-            return seg.lexical_ranked(terms, n, within.sql)
-        deleted = self._deleted[seg.name]
-        ranked = seg.lexical_ranked(terms, n + len(deleted), None)
-        if len(deleted):
-            gone = set(deleted.tolist())
-            ranked = [(pid, s) for pid, s in ranked if pid not in gone]
-        return ranked[:n]
-
-    def _term_weights(
-        self, segments: list[Segment], terms: Sequence[str]
-    ) -> dict[str, dict[str, float]] | None:
-        """Per segment and term, the factor turning the segment's BM25 share of the term into
-        the global one: global IDF / the segment's IDF (rows and frequencies summed over all
-        segments, deleted rows included, as in Lucene). None for a single segment."""
-        if len(segments) == 1:
-            return None
-        rows = sum(seg.lexical_rows for seg in segments)
-        df = {t: [seg.document_frequency(t) for seg in segments] for t in terms}
-        overall = {t: lexical.idf(rows, sum(df[t])) for t in terms}
-        return {
-            seg.name: {t: overall[t] / lexical.idf(seg.lexical_rows, df[t][i]) for t in terms}
-            for i, seg in enumerate(segments)
-        }
+        passages ``within`` the subset when one is given (see :mod:`index.wordsearch`)."""
+        parts = [(seg, self._deleted[seg.name]) for seg in self._live_segments()]
+        return wordsearch.search(parts, question, n, within)
 
     def lexical_count(self) -> int:
         """Passages a word search may return."""
@@ -379,32 +328,6 @@ class IndexSnapshot:
     def _live_rows(self, seg: Segment, where: str, args: tuple[object, ...]) -> Iterator[Passage]:
         deleted = set(self._deleted[seg.name].tolist())
         return (p for p in seg.ordered(where, args) if p.id not in deleted)
-
-
-# Rows FTS5 may score for one query in one segment of more than BUDGET_FROM passages: about
-# 4 µs each on a 2-core machine (its BM25 reads every position of every row holding a term),
-# so about 8 ms at most. Measured on 100k synthetic passages (bench/speed.py's corpus):
-# retrieve p50 12.8 ms with a budget of 5,000 rows, 8.6 ms with 2,000, 7.4 ms with 1,000.
-# Smaller segments are searched with every term: their rows are few, and the quality
-# benchmarks (SQuAD, SciFact, realdocs: all under 20k passages) are unchanged.
-ROW_BUDGET = 2000
-BUDGET_FROM = 20_000
-
-
-def _affordable(terms: Sequence[str], seg: Segment) -> list[str]:
-    """The query terms a segment is searched with: those it holds, rarest first while their
-    rows stay within :data:`ROW_BUDGET` (the rarest always), in the question's order."""
-    if seg.lexical_rows <= BUDGET_FROM:
-        return list(terms)
-    df = {t: seg.document_frequency(t) for t in terms}
-    chosen: set[str] = set()
-    total = 0
-    for term in sorted((t for t in terms if df[t]), key=lambda t: df[t]):
-        if chosen and total + df[term] > ROW_BUDGET:
-            break
-        chosen.add(term)
-        total += df[term]
-    return [t for t in terms if t in chosen]
 
 
 def open_snapshot(

@@ -12,7 +12,7 @@ import pytest
 from helpers import RecordingEncoder, build, paragraph
 
 import index.merging
-import index.store
+import index.wordsearch
 import qa
 from index.generations import current_generation
 from index.manifest import SegmentEntry, read_manifest
@@ -229,13 +229,13 @@ def test_a_term_too_frequent_for_the_row_budget_is_left_out_of_a_large_index(
         full = snap.lexical_search("survey stalactites caves", 10)
         # "survey" is in every passage (48 rows), "caves" in 6: within a budget of 10 rows,
         # only the rarer term is searched, and the answer still leads with it.
-        monkeypatch.setattr(index.store, "ROW_BUDGET", 10)
+        monkeypatch.setattr(index.wordsearch, "ROW_BUDGET", 10)
         assert snap.lexical_search("survey stalactites caves", 10) == full  # a small index
-        monkeypatch.setattr(index.store, "BUDGET_FROM", 40)
+        monkeypatch.setattr(index.wordsearch, "BUDGET_FROM", 40)
         pruned = snap.lexical_search("survey stalactites caves", 10)
         assert all(h.terms == ("caves",) for h in pruned) and len(pruned) == 6
         assert {h.id for h in pruned} <= {h.id for h in full}
-        monkeypatch.setattr(index.store, "ROW_BUDGET", 1000)
+        monkeypatch.setattr(index.wordsearch, "ROW_BUDGET", 1000)
         assert snap.lexical_search("survey stalactites caves", 10) == full
         assert all("survey" in h.terms for h in full)
     finally:
