@@ -19,10 +19,12 @@ from .encoders import (
     model_name,
 )
 from .errors import (
+    BackendError,
     DocqaError,
     DocsNotFoundError,
     IndexBusyError,
     IndexCorruptError,
+    IndexFormatError,
     IndexNotFoundError,
     LexicalIndexMissingError,
     ModelLoadError,
@@ -35,6 +37,7 @@ from .store import IndexSnapshot, open_snapshot
 __all__ = [
     "DEFAULT_MODEL",
     "FORMATS",
+    "BackendError",
     "BuildSummary",
     "DocqaError",
     "DocsNotFoundError",
@@ -43,6 +46,7 @@ __all__ = [
     "IndexBusyError",
     "IndexConfig",
     "IndexCorruptError",
+    "IndexFormatError",
     "IndexNotFoundError",
     "IndexSnapshot",
     "LexicalIndexMissingError",
