@@ -33,10 +33,13 @@ _OPSET = 17
 
 
 def model_digest(transformer: Any, extra: str = "") -> str:
-    """A content digest of a Hugging Face model: every weight, the configuration, ``extra``
-    (the pooling, say) and the export version. About 0.1 s for all-MiniLM-L6-v2."""
+    """A content digest of a Hugging Face model: every weight, the configuration (not the
+    folder it came from), ``extra`` (the pooling, say) and the export version. About 0.1 s for
+    all-MiniLM-L6-v2."""
     h = hashlib.sha256(f"docqa-onnx-{EXPORT_VERSION}\n{extra}\n".encode())
-    h.update(transformer.config.to_json_string(use_diff=False).encode())
+    config = transformer.config.to_dict()
+    config.pop("_name_or_path", None)  # where it was loaded from: a copy elsewhere is the same
+    h.update(json.dumps(config, sort_keys=True, default=str).encode())
     for name, tensor in transformer.state_dict().items():
         h.update(name.encode())
         h.update(str(tuple(tensor.shape)).encode())

@@ -55,7 +55,10 @@ def pooling_of(model: SentenceTransformer) -> str | None:
     names = [type(module).__name__ for module in model]
     if names not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
         return None
-    mode = getattr(model[1], "pooling_mode", None)
+    pooling: Any = model[1]
+    mode = getattr(pooling, "pooling_mode", None)  # sentence-transformers 5+
+    if mode is None and hasattr(pooling, "get_pooling_mode_str"):
+        mode = pooling.get_pooling_mode_str()
     return mode if mode in POOLINGS else None
 
 
@@ -73,8 +76,7 @@ class Tokens:
         self.pad_id = int(pad) if pad is not None else 0
 
     def ids(self, texts: Sequence[str]) -> list[list[int]]:
-        # sentence-transformers strips its inputs before tokenizing.
-        return [e.ids for e in self._tok.encode_batch([t.strip() for t in texts])]
+        return [e.ids for e in self._tok.encode_batch(list(texts))]
 
 
 def plan_batches(lengths: Sequence[int], size: int, streams: int = 1) -> list[list[int]]:

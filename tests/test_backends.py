@@ -199,8 +199,8 @@ class _FakeModel:
         class auto_model:
             class config:
                 @staticmethod
-                def to_json_string(use_diff: bool = False) -> str:
-                    return "{}"
+                def to_dict() -> dict[str, Any]:
+                    return {}
 
             @staticmethod
             def state_dict() -> dict[str, Any]:
@@ -324,6 +324,40 @@ def test_the_export_is_written_once_atomically_and_reused(
     assert onnxexport.export_onnx(None, None, "d1", root=tmp_path) == path
     assert len(made) == 1  # reused
     assert sorted(p.name for p in (tmp_path / "onnx").iterdir()) == ["d1"]
+
+
+class _Tensor:
+    def __init__(self, values: list[float]) -> None:
+        self.array = np.asarray(values, dtype=np.float32)
+        self.shape = self.array.shape
+
+    def detach(self) -> _Tensor:
+        return self
+
+    contiguous = cpu = detach
+
+    def numpy(self) -> np.ndarray:
+        return self.array
+
+
+class _Weights:
+    def __init__(self, path: str, values: list[float]) -> None:
+        self._path, self._values = path, values
+        self.config = self
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"_name_or_path": self._path, "hidden_size": 4}
+
+    def state_dict(self) -> dict[str, _Tensor]:
+        return {"w": _Tensor(self._values)}
+
+
+def test_the_model_digest_follows_the_weights_not_the_folder() -> None:
+    digest = onnxexport.model_digest
+    same = digest(_Weights("/a/model", [1.0, 2.0]), "mean,256")
+    assert digest(_Weights("/copy/elsewhere", [1.0, 2.0]), "mean,256") == same
+    assert digest(_Weights("/a/model", [1.0, 2.5]), "mean,256") != same
+    assert digest(_Weights("/a/model", [1.0, 2.0]), "cls,256") != same
 
 
 def test_a_failed_export_leaves_nothing_behind(

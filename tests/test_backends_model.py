@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import index.onnxexport as onnxexport
+import index.runners as runners
 from index import IndexConfig, build_index
 from index.backends import BACKENDS, detect
 from index.encoders import SentenceTransformerEncoder
@@ -93,6 +94,25 @@ def test_the_export_is_reused_by_the_next_load(
     monkeypatch.setattr(onnxexport, "_export", refuse)
     enc = SentenceTransformerEncoder(_path(), name="m", backend="onnx", cache_dir=cache)
     assert enc.embed(PASSAGES).shape == (len(PASSAGES), 384)
+
+
+def test_loading_for_questions_runs_no_pytorch_forward_pass(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The probe vectors the query engine is checked against are kept beside the export; a
+    # first PyTorch call costs about a second of a cold docqa ask.
+    if "onnx" not in _available():
+        pytest.skip("onnxruntime is not installed")
+    SentenceTransformerEncoder(_path(), name="m", backend="onnx", cache_dir=cache)
+    assert list((cache / "onnx").glob("*/probe-fp32-*.npy"))
+
+    def refuse(self: object, texts: object) -> None:
+        raise AssertionError("PyTorch ran")
+
+    monkeypatch.setattr(runners.TorchRunner, "embed", refuse)
+    enc = SentenceTransformerEncoder(_path(), name="m", cache_dir=cache)
+    assert enc.query_backend == "onnx"
+    assert enc.embed(QUESTIONS).shape == (len(QUESTIONS), 384)
 
 
 def test_auto_builds_an_index_and_the_manifest_names_its_engine(
