@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .backends import cache_root
+from .generations import fsync_path
 
 __all__ = ["EXPORT_VERSION", "MODEL_FILE", "export_onnx", "model_digest"]
 
@@ -61,8 +62,8 @@ def export_onnx(transformer: Any, tokenizer: Any, digest: str, *, root: Path | N
         meta = {"digest": digest, "export_version": EXPORT_VERSION, "opset": _OPSET}
         (scratch / "export.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         for item in scratch.iterdir():
-            _fsync(item)
-        _fsync(scratch)
+            fsync_path(item)
+        fsync_path(scratch)
         try:
             os.rename(scratch, folder)  # atomic; fails when another process got there first
         except OSError:
@@ -70,7 +71,7 @@ def export_onnx(transformer: Any, tokenizer: Any, digest: str, *, root: Path | N
                 raise
             log.info("ONNX export of %s was made meanwhile by another process", digest)
         else:
-            _fsync(folder.parent)
+            fsync_path(folder.parent)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return path
@@ -116,11 +117,3 @@ def _export(transformer: Any, tokenizer: Any, target: Path) -> None:
             opset_version=_OPSET,
             dynamo=False,
         )
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -241,19 +241,15 @@ class Segment:
 
     def ordered(self, where: str = "", args: tuple[object, ...] = ()) -> Iterator[Passage]:
         """Passages in (source, paragraph, part) order, a batch of rows at a time."""
-        with self._locked() as db:
-            cursor = db.execute(f"{self._select} {where} ORDER BY source, paragraph, part", args)
-        while True:
-            with self._locked():
-                rows = cursor.fetchmany(_FETCH)
-            if not rows:
-                return
-            yield from (passage_of(r) for r in rows)
+        return self._rows(f"{self._select} {where} ORDER BY source, paragraph, part", args)
 
     def in_id_order(self) -> Iterator[Passage]:
         """Every written passage in id order (a merge walks its inputs so)."""
+        return self._rows(f"{self._select} ORDER BY id", ())
+
+    def _rows(self, sql: str, args: tuple[object, ...]) -> Iterator[Passage]:
         with self._locked() as db:
-            cursor = db.execute(f"{self._select} ORDER BY id")
+            cursor = db.execute(sql, args)
         while True:
             with self._locked():
                 rows = cursor.fetchmany(_FETCH)

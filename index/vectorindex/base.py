@@ -26,7 +26,6 @@ __all__ = [
     "as_matrix",
     "check_k",
     "faiss_module",
-    "fsync_file",
     "read_meta",
     "search_threads",
     "write_file",
@@ -188,15 +187,6 @@ class Removed:
 
     def resident_bytes(self) -> int:
         return int(self.ids.nbytes)
-
-
-def fsync_file(path: Path) -> None:
-    """Flush a file written by another library (FAISS) to the disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_file(path: Path, data: bytes) -> None:

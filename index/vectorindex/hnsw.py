@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..generations import fsync_path
 from .base import (
     Removed,
     as_ids,
@@ -25,7 +26,6 @@ from .base import (
     check_k,
     check_stored,
     faiss_module,
-    fsync_file,
     read_meta,
     search_threads,
     write_meta,
@@ -133,7 +133,7 @@ class HNSWIndex:
         folder = Path(folder)
         faiss = faiss_module()
         faiss.write_index(self._index, str(folder / FILE))
-        fsync_file(folder / FILE)
+        fsync_path(folder / FILE)
         meta = self._meta | {"faiss": faiss.__version__}
         return [FILE, write_meta(folder, META, meta), *self._removed.save(folder, REMOVED)]
 
