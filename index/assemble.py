@@ -20,10 +20,10 @@ import numpy as np
 
 from .documents import Fingerprint, Skipped
 from .encoders import Encoder
+from .filepassages import FilePassages
 from .legacy import LegacyVectors
 from .manifest import FileEntry, Manifest
 from .passage import Passage
-from .reading import FilePassages
 from .store import IndexSnapshot
 from .sync import SyncPlan
 from .writer import SegmentWriter

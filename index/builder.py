@@ -15,7 +15,6 @@ from pathlib import Path
 
 from . import __version__
 from .assemble import assemble
-from .chunking import CHUNKER_VERSION
 from .config import IndexConfig
 from .documents import Skipped, walk_folder
 from .encoders import Encoder, load_encoder, model_name
@@ -38,6 +37,7 @@ from .manifest import (
     write_manifest,
 )
 from .merging import carried_segments, merge_segments
+from .paragraphs import CHUNKER_VERSION
 from .store import IndexSnapshot
 from .summary import BuildSummary, Report, skipped_report
 from .sync import RACY_NS, SyncPlan, plan_sync, skip_record

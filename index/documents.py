@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chunking import Block
 from .errors import DocsNotFoundError
+from .paragraphs import Block
 from .textstream import invalid_bytes, text_encoding
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ __all__ = [
     "walk_folder",
 ]
 
-# File extension -> format name. The format picks the paragraph rules in `chunking`.
+# File extension -> format name. The format picks the paragraph rules in `paragraphs`.
 FORMATS: dict[str, str] = {
     ".txt": "text",
     ".text": "text",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from .chunking import Block
+from .paragraphs import Block
 
 __all__ = ["MIN_TOKENS", "join_short"]
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chunking import block_gaps
+from .paragraphs import block_gaps
 
 __all__ = ["TextStream", "Window", "invalid_bytes", "text_encoding"]
 

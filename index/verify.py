@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .cutting import embed_input
 from .documents import Document, FileRef, read_document, walk_folder
 from .errors import DocqaError
-from .extract import embed_input
 from .generations import current_generation
 from .passage import Passage
 from .store import IndexSnapshot

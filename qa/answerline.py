@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from index.splitting import line_spans, sentence_spans
+from index.sentences import line_spans, sentence_spans
 
 from .words import STOPWORDS, content_words, words
 

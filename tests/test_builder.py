@@ -15,11 +15,11 @@ from helpers import FailingEncoder, RecordingEncoder, build, paragraph, rewrite,
 import index.builder
 import index.writer
 from index import IndexConfig, build_index
-from index.chunking import CHUNKER_VERSION
+from index.cutting import document_title, embed_input
 from index.errors import DocsNotFoundError, IndexCorruptError
-from index.extract import document_title, embed_input
 from index.generations import current_generation
 from index.manifest import FORMAT_VERSION, read_manifest
+from index.paragraphs import CHUNKER_VERSION
 from index.passage import Passage
 from index.store import IndexSnapshot, open_snapshot
 

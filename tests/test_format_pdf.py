@@ -21,9 +21,9 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
+from index.cutting import document_passages
 from index.documents import Document
 from index.encoders import HashingEncoder
-from index.extract import document_passages
 from index.formats import Extracted, ExtractError
 from index.formats.pdf import extract
 from index.passage import Passage

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from index.chunking import split_blocks
+from index.cutting import document_passages, document_title, embed_input
 from index.documents import Document
-from index.extract import document_passages, document_title, embed_input
 from index.markup import unwrap
+from index.paragraphs import split_blocks
 from tests.helpers import RecordingEncoder
 
 

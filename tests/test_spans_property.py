@@ -7,9 +7,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from index.cutting import document_passages
 from index.documents import Document, FileRef, read_document
 from index.encoders import HashingEncoder
-from index.extract import document_passages
 from index.passage import Passage
 
 MAX_TOKENS = 12

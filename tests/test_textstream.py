@@ -12,13 +12,13 @@ from helpers import RecordingEncoder
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import index.reading
+import index.filepassages
 import index.textstream
 from index import IndexConfig, build_index, open_snapshot
-from index.chunking import block_gaps
+from index.cutting import document_passages
 from index.documents import FileRef, decode_text, fingerprint, read_document
-from index.extract import document_passages
-from index.reading import FilePassages
+from index.filepassages import FilePassages
+from index.paragraphs import block_gaps
 from index.textstream import TextStream
 
 PIECES = [
@@ -205,7 +205,7 @@ def peak_building(tmp_path: Path, paragraphs: int) -> tuple[int, str, Path]:
 def test_large_text_file_is_indexed_in_bounded_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(index.reading, "WINDOW", 64 << 10)
+    monkeypatch.setattr(index.filepassages, "WINDOW", 64 << 10)
     warm = tmp_path / "warm"  # imports (FAISS alone is ~2 MB) are not what this test measures
     warm.mkdir()
     (warm / "small.txt").write_text("A small file.\n", encoding="utf-8")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..chunking import Block
+from ..paragraphs import Block
 
 __all__ = ["ExtractError", "Extracted"]
 

@@ -27,7 +27,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.parts.coreprops import CorePropertiesPart
 from lxml import etree  # no lxml stubs in the venv
 
-from ..chunking import Block
+from ..paragraphs import Block
 from . import Extracted, ExtractError
 
 __all__ = ["extract"]

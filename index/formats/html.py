@@ -17,8 +17,8 @@ from collections.abc import Iterable
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..chunking import Block
-from ..splitting import trim_span
+from ..paragraphs import Block
+from ..sentences import trim_span
 from . import Extracted
 
 __all__ = ["extract"]

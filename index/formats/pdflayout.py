@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from ..chunking import Block
+from ..paragraphs import Block
 
 __all__ = ["Line", "Page", "assemble", "goes_on", "page_paragraphs", "steps", "usual_step"]
 

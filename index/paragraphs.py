@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .markup import Unwrapped, unwrap
-from .splitting import trim_span
+from .sentences import trim_span
 
 __all__ = ["CHUNKER_VERSION", "Block", "Headings", "block_gaps", "split_blocks", "split_window"]
 

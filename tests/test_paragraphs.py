@@ -1,4 +1,4 @@
-"""index.chunking.split_blocks: paragraphs, heading paths and atomic blocks in text and Markdown."""
+"""index.paragraphs.split_blocks: paragraphs, heading paths and atomic blocks in text and Markdown."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from index.chunking import Block, split_blocks
 from index.documents import decode_text
+from index.paragraphs import Block, split_blocks
 
 
 def blocks(text: str, fmt: str = "markdown") -> list[tuple[str, str, tuple[str, ...]]]:

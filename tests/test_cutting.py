@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
+from index.cutting import document_passages
 from index.documents import Document
 from index.encoders import HashingEncoder
-from index.extract import document_passages
 
 # guide.md's title ("Guide", from its name) is its first heading: it is not repeated in front.
 TEXT = (
@@ -59,7 +59,7 @@ def test_later_parts_of_a_long_paragraph_are_embedded_with_its_first_sentence() 
 
 
 def test_table_parts_repeat_the_header_row_once() -> None:
-    from index.chunking import Block
+    from index.paragraphs import Block
 
     rows = [f"row {i} | value {i}" for i in range(40)]
     text = "\n".join(["name | value", *rows])
@@ -79,7 +79,7 @@ def test_table_parts_repeat_the_header_row_once() -> None:
 
 
 def test_every_part_of_a_paragraph_crossing_a_page_cites_its_start_page_number() -> None:
-    from index.chunking import Block
+    from index.paragraphs import Block
 
     first = ["Opening words.", "Second words."]
     long = " ".join(f"Sentence number {i} goes on here." for i in range(24))

@@ -7,11 +7,11 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 
-from .chunking import Block, split_blocks
 from .documents import Document
 from .joining import MIN_TOKENS, join_short
+from .paragraphs import Block, split_blocks
 from .passage import Passage
-from .splitting import sentence_spans, split_to_fit
+from .sentences import sentence_spans, split_to_fit
 
 __all__ = ["cut_passages", "document_passages", "document_title", "embed_input"]
 

@@ -1,4 +1,4 @@
-"""index.splitting: sentence bounds, and splitting a long block into parts that fit, losing nothing."""
+"""index.sentences: sentence bounds, and splitting a long block into parts that fit, losing nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.splitting import sentence_spans, split_to_fit, trim_span
+from index.sentences import sentence_spans, split_to_fit, trim_span
 
 
 def sentences(text: str) -> list[str]:

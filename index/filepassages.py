@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from .chunking import Block, Headings, split_window
+from .cutting import cut_passages, document_passages, document_title
 from .documents import Document, Fingerprint, Skipped, read_document
-from .extract import cut_passages, document_passages, document_title
+from .paragraphs import Block, Headings, split_window
 from .passage import Passage
 from .textstream import TextStream
 
