@@ -31,10 +31,12 @@ from .errors import (
     ModelMismatchError,
     SourceUnavailableError,
 )
+from .formats.registry import BUILTIN_FORMATS, Format, FormatRegistry, Locator, SourceView
 from .passage import Passage, format_citation
 from .store import IndexSnapshot, open_snapshot
 
 __all__ = [
+    "BUILTIN_FORMATS",
     "DEFAULT_MODEL",
     "FORMATS",
     "BackendError",
@@ -42,6 +44,8 @@ __all__ = [
     "DocqaError",
     "DocsNotFoundError",
     "Encoder",
+    "Format",
+    "FormatRegistry",
     "HashingEncoder",
     "IndexBusyError",
     "IndexConfig",
@@ -50,12 +54,14 @@ __all__ = [
     "IndexNotFoundError",
     "IndexSnapshot",
     "LexicalIndexMissingError",
+    "Locator",
     "ModelLoadError",
     "ModelMismatchError",
     "Passage",
     "Progress",
     "SentenceTransformerEncoder",
     "SourceUnavailableError",
+    "SourceView",
     "__version__",
     "build_index",
     "default_index_dir",

@@ -19,6 +19,7 @@ from .config import IndexConfig
 from .documents import Skipped, walk_folder
 from .encoders import Encoder, load_encoder, model_name
 from .errors import IndexCorruptError, IndexNotFoundError
+from .formats.registry import FormatRegistry
 from .generations import (
     collect_garbage,
     current_generation,
@@ -74,7 +75,7 @@ def build_index(
     """
     started = time.perf_counter()
     job = _Job(
-        _Scan(Path(docs).expanduser()),
+        _Scan(Path(docs).expanduser(), config.formats),
         config,
         _Loader(config, encoder),
         dry_run,
@@ -103,10 +104,10 @@ class _Scan:
     """The folder as found when the sync started; files changed after ``at_ns`` are re-read
     by the next sync."""
 
-    def __init__(self, docs: Path) -> None:
+    def __init__(self, docs: Path, formats: FormatRegistry) -> None:
         self.at_ns = time.time_ns()
         self.root = str(docs.resolve())
-        self.refs, self.skipped = walk_folder(docs)
+        self.refs, self.skipped = walk_folder(docs, formats=formats)
 
 
 def _sync(job: _Job, full: bool) -> BuildSummary:

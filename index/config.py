@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .backends import AUTO, check_backend
 from .encoders import DEFAULT_MODEL
+from .formats.registry import BUILTIN_FORMATS, FormatRegistry
 
 __all__ = ["IndexConfig", "default_index_dir"]
 
@@ -20,13 +21,15 @@ class IndexConfig:
     ``model`` is the default packaged model name, a local model folder, a name already in the
     local Hugging Face cache, or ``hashing`` (no model; for tests). ``backend`` is the engine
     that embeds passages: ``auto`` (the fastest that matches fp32 here), ``fp32``, ``bf16``,
-    ``onnx`` or ``openvino`` (see :mod:`index.backends`).
+    ``onnx`` or ``openvino`` (see :mod:`index.backends`). ``formats`` are the file formats
+    read (see :mod:`index.formats.registry`).
     """
 
     index_dir: Path
     model: str = DEFAULT_MODEL
     batch_size: int = 32
     backend: str = AUTO
+    formats: FormatRegistry = BUILTIN_FORMATS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index_dir", Path(self.index_dir).expanduser())

@@ -8,6 +8,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 
 from .documents import Document
+from .formats.registry import BUILTIN_FORMATS
 from .joining import MIN_TOKENS, join_short
 from .paragraphs import Block, split_blocks
 from .passage import Passage
@@ -73,12 +74,89 @@ def cut_passages(
     With ``hold_last`` the last group of blocks, which the text that follows ``doc`` (the next
     window of a streamed file) might join, is not cut; the second value is its block count.
     """
-    text = doc.text
-    line_starts = _line_starts(text)
-    blocks = doc.blocks if doc.blocks is not None else split_blocks(text, doc.format)
-    title = document_title(doc.path, doc.title)
-    if count_tokens(title) > max_tokens * _MAX_HEADING_SHARE / 2:
-        title = ""  # a "title" that long is not one
+    cut = _Cut(doc, count_tokens, max_tokens)
+    short = min(MIN_TOKENS, max_tokens // 4)
+    groups = join_short(
+        doc.text, cut.blocks, cut.fits, count_tokens, min_tokens=short, together=cut.together
+    )
+    held = len(groups.pop()) if hold_last and groups else 0
+    return [pair for group in groups for pair in cut.passages(group)], held
+
+
+class _Cut:
+    """One document being cut: its blocks, each block's paragraph number as a reader counts
+    it, and the title embedded in front of its passages."""
+
+    def __init__(self, doc: Document, count_tokens: Callable[[str], int], max_tokens: int) -> None:
+        self.doc, self.text = doc, doc.text
+        self.count, self.max_tokens = count_tokens, max_tokens
+        self.line_starts = _line_starts(doc.text)
+        self.blocks = _blocks(doc)
+        title = document_title(doc.path, doc.title)
+        if count_tokens(title) > max_tokens * _MAX_HEADING_SHARE / 2:
+            title = ""  # a "title" that long is not one
+        self.title = title
+        self.numbers = _paragraph_numbers(doc, self.blocks)
+
+    def fits(self, group: Sequence[Block]) -> bool:
+        first, last = group[0], group[-1]
+        span = self.text[first.start : last.end]
+        embedded = embed_input(_heading(first), span, first.context, self.title)
+        return self.count(embedded) <= self.max_tokens
+
+    def together(self, a: Block, b: Block) -> bool:
+        return _pages(self.doc, a.start, a.end)[0] == _pages(self.doc, b.start, b.end)[0]
+
+    def passages(self, group: Sequence[Block]) -> list[tuple[Passage, str]]:
+        """The passages of one group of blocks: the group whole, or a long block's parts."""
+        first, last = group[0], group[-1]
+        if len(group) == 1:
+            parts = _block_parts(self.text, first, self.count, self.max_tokens, self.title)
+        else:
+            span = self.text[first.start : last.end]
+            embedded = embed_input(_heading(first), span, first.context, self.title)
+            parts = [(first.start, last.end, first.context, embedded)]
+        page, _ = _pages(self.doc, first.start, first.end)
+        kind = first.kind if all(b.kind == first.kind for b in group) else "text"
+        out: list[tuple[Passage, str]] = []
+        for part, (start, end, context, embedded) in enumerate(parts, start=1):
+            # Not the part's own first page: the paragraph number belongs to the start page.
+            _, page_end = _pages(self.doc, start, end)
+            passage = Passage(
+                id=0,
+                source=self.doc.path,
+                paragraph=self.numbers[first.start],
+                paragraph_end=self.numbers[last.start] if len(group) > 1 else 0,
+                part=part,
+                parts=len(parts),
+                start=start,
+                end=end,
+                line_start=_line_of(self.line_starts, start),
+                line_end=_line_of(self.line_starts, end - 1),
+                heading_path=first.heading_path,
+                kind=kind,
+                text=self.text[start:end],
+                content_hash=hashlib.sha256(embedded.encode()).hexdigest(),
+                page=page,
+                page_end=page_end,
+                page_label=_label(self.doc, page),
+                context=context,
+            )
+            out.append((passage, embedded))
+        return out
+
+
+def _blocks(doc: Document) -> list[Block]:
+    """The document's paragraphs: its own (extracted formats, streamed windows), else its text
+    cut by the paragraph rules of its built-in format (text rules for any other name)."""
+    if doc.blocks is not None:
+        return doc.blocks
+    fmt = BUILTIN_FORMATS.named(doc.format)
+    return split_blocks(doc.text, fmt.syntax if fmt is not None else "text")
+
+
+def _paragraph_numbers(doc: Document, blocks: Sequence[Block]) -> dict[int, int]:
+    """Block start -> paragraph number: through the document, or from 1 on each page."""
     numbers: dict[int, int] = {}
     number, page_of_number = 0, 0
     for block in blocks:
@@ -87,54 +165,7 @@ def cut_passages(
             number, page_of_number = 0, page
         number += 1
         numbers[block.start] = number
-
-    def fits(group: Sequence[Block]) -> bool:
-        first, last = group[0], group[-1]
-        embedded = embed_input(_heading(first), text[first.start : last.end], first.context, title)
-        return count_tokens(embedded) <= max_tokens
-
-    def together(a: Block, b: Block) -> bool:
-        return _pages(doc, a.start, a.end)[0] == _pages(doc, b.start, b.end)[0]
-
-    out: list[tuple[Passage, str]] = []
-    short = min(MIN_TOKENS, max_tokens // 4)
-    groups = join_short(text, blocks, fits, count_tokens, min_tokens=short, together=together)
-    held = len(groups.pop()) if hold_last and groups else 0
-    for group in groups:
-        first, last = group[0], group[-1]
-        if len(group) == 1:
-            parts = _block_parts(text, first, count_tokens, max_tokens, title)
-        else:
-            span = text[first.start : last.end]
-            embedded = embed_input(_heading(first), span, first.context, title)
-            parts = [(first.start, last.end, first.context, embedded)]
-        page, _ = _pages(doc, first.start, first.end)
-        kind = first.kind if all(b.kind == first.kind for b in group) else "text"
-        for part, (start, end, context, embedded) in enumerate(parts, start=1):
-            # Not the part's own first page: the paragraph number belongs to the start page.
-            _, page_end = _pages(doc, start, end)
-            passage = Passage(
-                id=0,
-                source=doc.path,
-                paragraph=numbers[first.start],
-                paragraph_end=numbers[last.start] if len(group) > 1 else 0,
-                part=part,
-                parts=len(parts),
-                start=start,
-                end=end,
-                line_start=_line_of(line_starts, start),
-                line_end=_line_of(line_starts, end - 1),
-                heading_path=first.heading_path,
-                kind=kind,
-                text=text[start:end],
-                content_hash=hashlib.sha256(embedded.encode()).hexdigest(),
-                page=page,
-                page_end=page_end,
-                page_label=_label(doc, page),
-                context=context,
-            )
-            out.append((passage, embedded))
-    return out, held
+    return numbers
 
 
 def _heading(block: Block) -> tuple[str, ...]:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DocsNotFoundError
+from .formats import Extracted, ExtractError
+from .formats.registry import BUILTIN_FORMATS, Format, FormatRegistry
 from .paragraphs import Block
 from .textstream import invalid_bytes, text_encoding
 
@@ -28,31 +29,28 @@ __all__ = [
     "walk_folder",
 ]
 
-# File extension -> format name. The format picks the paragraph rules in `paragraphs`.
-FORMATS: dict[str, str] = {
-    ".txt": "text",
-    ".text": "text",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".html": "html",
-    ".htm": "html",
-    ".docx": "docx",
-    ".pdf": "pdf",
-}
-# Formats read by a module of ``index.formats`` rather than decoded as plain text.
-_EXTRACTED = {"html", "docx", "pdf"}
+# File extension -> format name, for callers of the older table; the registry is the source.
+FORMATS: dict[str, str] = BUILTIN_FORMATS.suffix_names()
+
 _BLOCK = 1 << 20
 _BINARY = "binary file (contains NUL bytes), not text"
 
 
 @dataclass(frozen=True)
 class FileRef:
-    """A candidate file: its path relative to the corpus root, size and modification time."""
+    """A candidate file: its path relative to the corpus root, size, modification time and
+    format (found by :func:`walk_folder` in its registry; by default the built-in format of
+    the file's extension, None when docqa does not read it)."""
 
     path: str
     abspath: Path
     size: int
     mtime_ns: int
+    format: Format | None = None
+
+    def __post_init__(self) -> None:
+        if self.format is None:
+            object.__setattr__(self, "format", BUILTIN_FORMATS.for_path(self.abspath))
 
 
 @dataclass(frozen=True)
@@ -103,10 +101,13 @@ class Fingerprint:
         return self.ref.mtime_ns
 
 
-def walk_folder(root: Path) -> tuple[list[FileRef], list[Skipped]]:
+def walk_folder(
+    root: Path, *, formats: FormatRegistry = BUILTIN_FORMATS
+) -> tuple[list[FileRef], list[Skipped]]:
     """List the files under ``root`` that docqa can read, sorted; hidden files and folders skipped.
 
-    Folder symlinks are not followed (no loops); unsupported files are returned as ``Skipped``.
+    A file is read when ``formats`` has a format for its extension. Folder symlinks are not
+    followed (no loops); unsupported files are returned as ``Skipped``.
     """
     root = Path(root)
     if not root.exists():
@@ -122,6 +123,7 @@ def walk_folder(root: Path) -> tuple[list[FileRef], list[Skipped]]:
             skipped.append(Skipped(shown, "file name is not valid UTF-8; rename the file"))
             continue
         ext = os.path.splitext(entry.name)[1].lower()
+        fmt = formats.for_suffix(ext)
         try:
             is_file = entry.is_file()  # follows a symbolic link, as the file would be read
         except OSError:
@@ -129,8 +131,8 @@ def walk_folder(root: Path) -> tuple[list[FileRef], list[Skipped]]:
         if not is_file:
             skipped.append(Skipped(rel, _not_a_file(abspath)))
             continue
-        if ext not in FORMATS:
-            supported = ", ".join(sorted(FORMATS))
+        if fmt is None:
+            supported = ", ".join(formats.suffixes)
             skipped.append(
                 Skipped(rel, f"unsupported file type {ext or '(none)'!r}; docqa reads {supported}")
             )
@@ -140,7 +142,7 @@ def walk_folder(root: Path) -> tuple[list[FileRef], list[Skipped]]:
         except OSError as exc:
             skipped.append(Skipped(rel, f"cannot read: {exc.strerror or exc}"))
             continue
-        found.append(FileRef(rel, abspath, st.st_size, st.st_mtime_ns))
+        found.append(FileRef(rel, abspath, st.st_size, st.st_mtime_ns, fmt))
     found.sort(key=lambda f: f.path)
     skipped.sort(key=lambda s: s.path)
     return found, skipped
@@ -199,13 +201,13 @@ def _not_a_file(path: Path) -> str:
 def fingerprint(ref: FileRef) -> Fingerprint | Skipped:
     """Hash a file in blocks (memory stays bounded for any size); a ``Skipped`` says why it
     cannot be indexed when that shows in its bytes alone (unreadable, empty, binary)."""
-    fmt = FORMATS[ref.abspath.suffix.lower()]
+    fmt = _format(ref)
     digest, size, head, nul = hashlib.sha256(), 0, b"", False
     try:
         with ref.abspath.open("rb") as f:
             while block := f.read(_BLOCK):
                 head = head or block[:4]
-                nul = nul or (fmt not in _EXTRACTED and b"\x00" in block)
+                nul = nul or (fmt.streamed and b"\x00" in block)
                 digest.update(block)
                 size += len(block)
     except OSError as exc:
@@ -215,7 +217,7 @@ def fingerprint(ref: FileRef) -> Fingerprint | Skipped:
         return Skipped(ref.path, "empty file", size, ref.mtime_ns, sha)
     if nul and text_encoding(head)[0] == "utf-8":
         return Skipped(ref.path, _BINARY, size, ref.mtime_ns, sha)
-    return Fingerprint(ref, fmt, sha, size)
+    return Fingerprint(ref, fmt.name, sha, size)
 
 
 def read_document(ref: FileRef) -> Document | Skipped:
@@ -226,9 +228,9 @@ def read_document(ref: FileRef) -> Document | Skipped:
         return Skipped(ref.path, f"cannot read: {exc.strerror or exc}")
     if not data:
         return Skipped(ref.path, "empty file")
-    fmt = FORMATS[ref.abspath.suffix.lower()]
-    if fmt in _EXTRACTED:
-        return _extracted(ref, fmt, data)
+    fmt = _format(ref)
+    if fmt.extract is not None:
+        return _extracted(ref, fmt, fmt.extract, data)
     decoded = decode_text(data)
     if decoded is None:
         return Skipped(ref.path, _BINARY)
@@ -237,7 +239,7 @@ def read_document(ref: FileRef) -> Document | Skipped:
         return Skipped(ref.path, "no text (only whitespace)")
     return Document(
         path=ref.path,
-        format=fmt,
+        format=fmt.name,
         text=text,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
@@ -246,22 +248,27 @@ def read_document(ref: FileRef) -> Document | Skipped:
     )
 
 
-def _extracted(ref: FileRef, fmt: str, data: bytes) -> Document | Skipped:
-    from .formats import ExtractError
+def _format(ref: FileRef) -> Format:
+    if ref.format is None:  # walk_folder never lists such a file
+        raise ValueError(f"{ref.path!r} is of no format docqa reads")
+    return ref.format
 
+
+def _extracted(
+    ref: FileRef, fmt: Format, extract: Callable[[bytes], Extracted], data: bytes
+) -> Document | Skipped:
     try:
-        module = importlib.import_module(f"{__package__}.formats.{fmt}")
-        ex = module.extract(data)
+        ex = extract(data)
     except ExtractError as exc:
         return Skipped(ref.path, str(exc))
     except Exception as exc:  # a parser bug must not stop the whole folder
         log.warning("cannot extract %s", ref.path, exc_info=True)
         return Skipped(
-            ref.path, f"cannot read this {fmt.upper()} file ({type(exc).__name__}: {exc})"
+            ref.path, f"cannot read this {fmt.name.upper()} file ({type(exc).__name__}: {exc})"
         )
     return Document(
         path=ref.path,
-        format=fmt,
+        format=fmt.name,
         text=ex.text,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),

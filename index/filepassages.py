@@ -1,7 +1,8 @@
 """One new or changed file -> its passages, in order, without holding a large text file whole.
 
-Text and Markdown are read through :class:`index.textstream.TextStream` window by window;
-PDF, DOCX and HTML are extracted whole (their text is a small fraction of the file).
+Text formats (text, Markdown) are read through :class:`index.textstream.TextStream` window by
+window; formats with an extractor (PDF, DOCX, HTML) are read whole (their text is a small fraction
+of the file). The file's :class:`~index.formats.registry.Format` says which.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from .textstream import TextStream
 
 __all__ = ["FilePassages"]
 
-_STREAMED = {"text", "markdown"}
 # Characters of a text file held at a time (about; a window ends at a paragraph break).
 WINDOW = 1 << 20
 
@@ -44,8 +44,9 @@ class FilePassages:
         self.title: str | None = None
 
     def __iter__(self) -> Iterator[tuple[Passage, str]]:
-        if self.fp.format in _STREAMED:
-            yield from self._streamed()
+        fmt = self.fp.ref.format
+        if fmt is not None and fmt.streamed:
+            yield from self._streamed(fmt.syntax)
             return
         doc = read_document(self.fp.ref)
         if isinstance(doc, Skipped):
@@ -59,9 +60,9 @@ class FilePassages:
         )
         yield from document_passages(doc, self._count, self._max)
 
-    def _streamed(self) -> Iterator[tuple[Passage, str]]:
+    def _streamed(self, syntax: str) -> Iterator[tuple[Passage, str]]:
         fp = self.fp
-        stream = TextStream(fp.ref.abspath, fp.format, window=self._window)
+        stream = TextStream(fp.ref.abspath, syntax, window=self._window)
         headings: Headings = ()
         lines, blank = 0, True
         carry = _Carry()
@@ -83,7 +84,7 @@ class FilePassages:
                 return
             lines = window.line + window.text.count("\n")
             blank = blank and not window.text.strip()
-            blocks, headings = split_window(window.text, fp.format, headings, first=window.first)
+            blocks, headings = split_window(window.text, syntax, headings, first=window.first)
             carry.add(window.text, window.start, window.line, blocks)
             yield from carry.cut(fp, self._count, self._max, final=False)
         yield from carry.cut(fp, self._count, self._max, final=True)

@@ -45,20 +45,21 @@ class Block:
 Headings = tuple[tuple[int, str], ...]
 
 
-def split_blocks(text: str, fmt: str) -> list[Block]:
-    """Split a document's text into paragraph blocks; ``fmt`` is ``"text"`` or ``"markdown"``."""
-    return split_window(text, fmt)[0]
+def split_blocks(text: str, syntax: str) -> list[Block]:
+    """Split a document's text into paragraph blocks by the rules of ``syntax``: ``"markdown"``,
+    or ``"text"`` (paragraphs between blank lines; any other value reads the same)."""
+    return split_window(text, syntax)[0]
 
 
 def split_window(
-    text: str, fmt: str, open_headings: Headings = (), *, first: bool = True
+    text: str, syntax: str, open_headings: Headings = (), *, first: bool = True
 ) -> tuple[list[Block], Headings]:
     """Split one window of a document (see :mod:`index.textstream`) into blocks, given the headings
     open where it starts; also returns the headings open where it ends. Front matter is looked
     for only in the ``first`` window."""
     lines = text.split("\n")
     offsets = _line_offsets(lines)
-    if fmt == "markdown":
+    if syntax == "markdown":
         unwrapped = unwrap(lines)
         roles = _markdown_roles(unwrapped, first)
         contexts = unwrapped.context

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .formats.registry import BUILTIN_FORMATS, FormatRegistry, Locator
+
 __all__ = ["Passage", "format_citation"]
 
 
@@ -60,16 +62,14 @@ class Passage:
         return data
 
 
-# Formats whose line numbers a reader can use: the file is the text docqa read.
-_LINED = (".txt", ".text", ".md", ".markdown")
-
-
-def format_citation(p: Passage) -> str:
+def format_citation(p: Passage, formats: FormatRegistry = BUILTIN_FORMATS) -> str:
     """How a reader finds the passage.
 
     ``guide.md ¶4 · lines 20–24 · Indexing > Rebuilding`` for text files, ``report.pdf p. 4 ¶2``
     (``pp. 4–5`` across a page break; the printed label too where it differs) for PDFs, and
-    ``page.html ¶3 · Heading`` where lines of the extracted text would mean nothing.
+    ``page.html ¶3 · Heading`` where lines of the extracted text would mean nothing: the
+    source's format in ``formats`` says whether its line numbers are given
+    (:attr:`~index.formats.registry.Locator.LINES`).
     """
     if p.last_paragraph > p.paragraph:
         para = f"¶{p.paragraph}–{p.last_paragraph}"
@@ -85,7 +85,8 @@ def format_citation(p: Passage) -> str:
         bits = [f"{p.source} {pages} {para}"]
     else:
         bits = [f"{p.source} {para}"]
-        if p.source.lower().endswith(_LINED):
+        fmt = formats.for_path(p.source)
+        if fmt is not None and fmt.locator is Locator.LINES:
             lines = p.line_start == p.line_end
             bits.append(f"line {p.line_start}" if lines else f"lines {p.line_start}–{p.line_end}")
     if p.heading_path:

@@ -36,7 +36,8 @@ class Window:
 
 
 class TextStream:
-    """Iterate the windows of one file; afterwards ``sha256``, ``size`` and ``warning`` describe
+    """Iterate the windows of one file, whose paragraph rules are ``syntax`` (``"text"`` or
+    ``"markdown"``, as a format's :attr:`~index.formats.registry.Format.syntax`); afterwards ``sha256``, ``size`` and ``warning`` describe
     the bytes read (``warning`` names the first invalid byte, as ``decode_text`` does).
 
     A paragraph longer than ``limit`` characters is cut at a line end (and reported in
@@ -44,9 +45,9 @@ class TextStream:
     """
 
     def __init__(
-        self, path: Path, fmt: str, *, window: int = 1 << 20, limit: int = 16 << 20
+        self, path: Path, syntax: str, *, window: int = 1 << 20, limit: int = 16 << 20
     ) -> None:
-        self.path, self.markdown = path, fmt == "markdown"
+        self.path, self.markdown = path, syntax == "markdown"
         self.window, self.limit = window, limit
         self.sha256 = ""
         self.size = 0

@@ -12,6 +12,7 @@ import numpy as np
 from .cutting import embed_input
 from .documents import Document, FileRef, read_document, walk_folder
 from .errors import DocqaError
+from .formats.registry import BUILTIN_FORMATS, FormatRegistry
 from .generations import current_generation
 from .passage import Passage
 from .store import IndexSnapshot
@@ -43,9 +44,12 @@ class VerifyReport:
         return not (self.problems or self.added or self.changed or self.removed)
 
 
-def verify_index(index_dir: Path, *, docs: Path | None = None) -> VerifyReport:
+def verify_index(
+    index_dir: Path, *, docs: Path | None = None, formats: FormatRegistry = BUILTIN_FORMATS
+) -> VerifyReport:
     """Check that manifest, metadata and vectors agree (counts, ids, hashes, unit vectors) and,
-    with ``docs``, which files changed on disk and whether every cited span still holds."""
+    with ``docs``, which files changed on disk and whether every cited span still holds
+    (``formats``: the formats the index was built with)."""
     folder = current_generation(index_dir)
     try:
         snap = IndexSnapshot(folder, verify=True, tolerate=True)
@@ -55,7 +59,7 @@ def verify_index(index_dir: Path, *, docs: Path | None = None) -> VerifyReport:
         problems = list(snap.damaged.values()) + _internal_problems(snap)
         disk: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
         if docs is not None:
-            problems += _disk_problems(snap, Path(docs), disk)
+            problems += _disk_problems(snap, Path(docs), disk, formats)
         m = snap.manifest
         return VerifyReport(
             str(index_dir),
@@ -120,11 +124,13 @@ def _possible_hashes(heading: tuple[str, ...], text: str, context: str, title: s
     }
 
 
-def _disk_problems(snap: IndexSnapshot, docs: Path, disk: dict[str, list[str]]) -> list[str]:
+def _disk_problems(
+    snap: IndexSnapshot, docs: Path, disk: dict[str, list[str]], formats: FormatRegistry
+) -> list[str]:
     m = snap.manifest
     if str(docs.resolve()) != m.docs_root:
         return [f"{str(docs)!r} is not the folder this index was built from ({m.docs_root!r})"]
-    refs, _ = walk_folder(docs)
+    refs, _ = walk_folder(docs, formats=formats)
     by_source: dict[str, list] = {}
     for p in snap.all_passages():
         by_source.setdefault(p.source, []).append(p)
@@ -135,7 +141,7 @@ def _disk_problems(snap: IndexSnapshot, docs: Path, disk: dict[str, list[str]]) 
     problems: list[str] = []
     for path in sorted(m.files.keys() & present.keys()):
         passages = sorted(by_source.get(path, []), key=lambda p: p.start)
-        found = _span_problems(present[path], m.files[path].format, passages)
+        found = _span_problems(present[path], passages)
         if found is None or found[0] != m.files[path].sha256:
             disk["changed"].append(path)
             continue
@@ -143,17 +149,17 @@ def _disk_problems(snap: IndexSnapshot, docs: Path, disk: dict[str, list[str]]) 
     return problems
 
 
-def _span_problems(ref: FileRef, fmt: str, passages: list[Passage]) -> tuple[str, list[str]] | None:
+def _span_problems(ref: FileRef, passages: list[Passage]) -> tuple[str, list[str]] | None:
     """The file's SHA-256 and the passages whose span does not hold their text (None when the
-    file cannot be read). Text files are read a window at a time, however large."""
-    if fmt not in ("text", "markdown"):
+    file cannot be read). Streamed formats are read a window at a time, however large."""
+    if ref.format is None or not ref.format.streamed:
         doc = read_document(ref)
         if not isinstance(doc, Document):
             return None
         return doc.sha256, [
             _span_problem(p) for p in passages if doc.text[p.start : p.end] != p.text
         ]
-    stream = TextStream(ref.abspath, fmt)
+    stream = TextStream(ref.abspath, ref.format.syntax)
     bad: list[str] = []
     pending = iter(passages)
     p = next(pending, None)

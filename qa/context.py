@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.documents import FORMATS, FileRef, Skipped, read_document
+from index import BUILTIN_FORMATS, FormatRegistry
+from index.documents import FileRef, Skipped, read_document
 from index.errors import SourceUnavailableError
 from index.passage import Passage
 from index.textstream import TextStream
@@ -31,9 +32,16 @@ class PassageContext:
 
 
 def passage_context(
-    docs_root: str | Path, passage: Passage, *, before: int = 600, after: int = 1500
+    docs_root: str | Path,
+    passage: Passage,
+    *,
+    before: int = 600,
+    after: int = 1500,
+    formats: FormatRegistry = BUILTIN_FORMATS,
 ) -> PassageContext:
-    """Read the passage's source and cut about ``before``/``after`` characters around it, at line ends."""
+    """Read the passage's source and cut about ``before``/``after`` characters around it, at
+    line ends. ``formats``: the formats the index was built with (a source of no format there
+    raises :class:`SourceUnavailableError`)."""
     path = Path(docs_root) / passage.source
     try:
         st = path.stat()
@@ -41,11 +49,16 @@ def passage_context(
         raise SourceUnavailableError(
             f"cannot open {passage.source!r} under {str(docs_root)!r}: {exc.strerror or exc}"
         ) from exc
-    fmt = FORMATS.get(path.suffix.lower(), "")
-    if fmt in ("text", "markdown"):  # read only up to the window: text files can be huge
-        text, base, whole = _text_around(path, fmt, passage.start - before, passage.end + after)
+    fmt = formats.for_path(path)
+    if fmt is None:
+        raise SourceUnavailableError(
+            f"cannot show {passage.source!r}: docqa reads no file of type {path.suffix!r}"
+        )
+    if fmt.streamed:  # read only up to the window: text files can be huge
+        span = (passage.start - before, passage.end + after)
+        text, base, whole = _text_around(path, fmt.syntax, *span)
     else:
-        doc = read_document(FileRef(passage.source, path, st.st_size, st.st_mtime_ns))
+        doc = read_document(FileRef(passage.source, path, st.st_size, st.st_mtime_ns, fmt))
         if isinstance(doc, Skipped):
             raise SourceUnavailableError(f"cannot read {passage.source!r}: {doc.reason}")
         text, base, whole = doc.text, 0, True
@@ -70,13 +83,13 @@ def passage_context(
     )
 
 
-def _text_around(path: Path, fmt: str, lo: int, hi: int) -> tuple[str, int, bool]:
+def _text_around(path: Path, syntax: str, lo: int, hi: int) -> tuple[str, int, bool]:
     """The decoded text of the file's windows that overlap ``[lo, hi)``, the offset where it
     starts, and whether it runs to the end of the file."""
     try:
         kept: list[str] = []
         base = -1
-        for window in TextStream(path, fmt, window=1 << 18):
+        for window in TextStream(path, syntax, window=1 << 18):
             if window.start >= hi:
                 return "".join(kept), max(base, 0), False
             if window.start + len(window.text) > lo:

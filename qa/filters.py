@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from index.documents import FORMATS
+from index import BUILTIN_FORMATS
 from index.manifest import Manifest
 from index.store import IndexSnapshot
 from index.subset import Subset
@@ -162,13 +162,14 @@ def _folder(value: str) -> str:
 def _suffixes(value: str) -> set[str]:
     """The file suffixes a type stands for (see the module docstring)."""
     word = value.strip().lower()
-    if not word.startswith(".") and word in set(FORMATS.values()):
-        return {suffix for suffix, fmt in FORMATS.items() if fmt == word}
+    fmt = None if word.startswith(".") else BUILTIN_FORMATS.named(word)
+    if fmt is not None:
+        return set(fmt.extensions)
     suffix = word if word.startswith(".") else "." + word
-    if suffix not in FORMATS:
+    if BUILTIN_FORMATS.for_suffix(suffix) is None:
         raise ValueError(
-            f"unknown file type {value!r}; choose a suffix ({', '.join(sorted(FORMATS))}) "
-            f"or a format ({', '.join(sorted(set(FORMATS.values())))})"
+            f"unknown file type {value!r}; choose a suffix ({', '.join(BUILTIN_FORMATS.suffixes)}) "
+            f"or a format ({', '.join(BUILTIN_FORMATS.names)})"
         )
     return {suffix}
 

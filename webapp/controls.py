@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from index import BUILTIN_FORMATS, SourceView
 from index.errors import DocqaError
 from qa.results import Result
 
@@ -21,7 +22,8 @@ NOT_LOCATED = "PDF page {page} (passage not located on it: the file may have cha
 def page_view(docs_root: Path, result: Result) -> tuple[Image | None, str]:
     """The PDF page a passage starts on with its region marked, and the label saying so;
     no image for other files or when the page cannot be shown (the text view says why)."""
-    if result.page is None or not result.source.lower().endswith(".pdf"):
+    fmt = BUILTIN_FORMATS.for_path(result.source)
+    if result.page is None or fmt is None or fmt.view is not SourceView.PAGE:
         return None, ""
     from .pdfpage import pdf_page_view
 

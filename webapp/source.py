@@ -1,23 +1,23 @@
 """The source panel: a cited passage where it stands in its file, marked and scrolled into view.
 
-Text files are shown as their text; Markdown files rendered (headings, lists, code, safe links)
-by :mod:`webapp.mdview`, or as their text when the reader asks for it; PDF, Word and HTML
-files as the text docqa extracted (a PDF's page image comes from :mod:`webapp.pdfpage`).
+Each file is shown as its format's :class:`~index.formats.registry.SourceView` says: text files
+as their text; Markdown files rendered (headings, lists, code, safe links) by
+:mod:`webapp.mdview`, or as their text when the reader asks for it; PDF, Word and HTML files as
+the text docqa extracted (a PDF's page image comes from :mod:`webapp.pdfpage`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from index import BUILTIN_FORMATS, SourceView
 from index.errors import DocqaError
 from qa.context import passage_context
 from qa.results import Result
 
 from .text import esc
 
-__all__ = ["MARKDOWN_SUFFIXES", "render_source"]
-
-MARKDOWN_SUFFIXES = (".md", ".markdown")
+__all__ = ["render_source"]
 
 CHANGED = "The file changed since it was indexed; showing the indexed text. Sync to refresh."
 
@@ -44,7 +44,8 @@ def render_source(docs_root: str | Path, result: Result, *, rendered: bool = Tru
             f'<pre class="docqa-file docqa-body"><mark id="docqa-hit">{esc(ctx.text)}</mark></pre>'
         )
         return f'<div class="docqa-source">{head}{note}{body}</div>'
-    if rendered and result.source.lower().endswith(MARKDOWN_SUFFIXES):
+    fmt = BUILTIN_FORMATS.for_path(result.source)
+    if rendered and fmt is not None and fmt.view is SourceView.MARKDOWN:
         from .mdview import render_markdown
 
         before = _from_block_start(ctx.before) if ctx.truncated_before else ctx.before

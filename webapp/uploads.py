@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.documents import FORMATS
+from index import BUILTIN_FORMATS
 from index.errors import DocsNotFoundError
 
 __all__ = ["MAX_NAME_BYTES", "Refused", "UploadReport", "save_uploads"]
@@ -149,8 +149,8 @@ def _save_one(
     if problem:
         return Refused(client_name, f"{problem}; rename the file and upload it again")
     ext = Path(name).suffix.lower()
-    if ext not in FORMATS:
-        kinds = ", ".join(sorted(FORMATS))
+    if BUILTIN_FORMATS.for_suffix(ext) is None:
+        kinds = ", ".join(BUILTIN_FORMATS.suffixes)
         return Refused(
             client_name, f"unsupported file type {ext or '(none)'!r}; docqa reads {kinds}"
         )
