@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 from .builder import BuildSummary, Progress, build_index
 from .config import IndexConfig, default_index_dir
-from .documents import FORMATS, read_document, walk_folder
+from .documents import read_document, walk_folder
 from .encoders import (
     DEFAULT_MODEL,
     Encoder,
@@ -31,7 +31,7 @@ from .errors import (
     ModelMismatchError,
     SourceUnavailableError,
 )
-from .formats.registry import BUILTIN_FORMATS, Format, FormatRegistry, Locator, SourceView
+from .formats.registry import BUILTIN_FORMATS, FORMATS, Format, FormatRegistry, Locator, SourceView
 from .passage import Passage, format_citation
 from .store import IndexSnapshot, open_snapshot
 

@@ -18,7 +18,6 @@ from .textstream import invalid_bytes, text_encoding
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "FORMATS",
     "Document",
     "FileRef",
     "Fingerprint",
@@ -28,9 +27,6 @@ __all__ = [
     "read_document",
     "walk_folder",
 ]
-
-# File extension -> format name, for callers of the older table; the registry is the source.
-FORMATS: dict[str, str] = BUILTIN_FORMATS.suffix_names()
 
 _BLOCK = 1 << 20
 _BINARY = "binary file (contains NUL bytes), not text"

@@ -17,7 +17,7 @@ from pathlib import PurePath
 
 from . import Extracted
 
-__all__ = ["BUILTIN_FORMATS", "Format", "FormatRegistry", "Locator", "SourceView"]
+__all__ = ["BUILTIN_FORMATS", "FORMATS", "Format", "FormatRegistry", "Locator", "SourceView"]
 
 # The paragraph rules for decoded text (see :mod:`index.paragraphs`).
 _SYNTAXES = ("text", "markdown")
@@ -170,3 +170,6 @@ BUILTIN_FORMATS = FormatRegistry(
         Format("pdf", (".pdf",), _pdf, view=SourceView.PAGE, locator=Locator.PAGES),
     )
 )
+
+# File extension -> format name: the table ``index.FORMATS`` has always been.
+FORMATS: dict[str, str] = BUILTIN_FORMATS.suffix_names()
