@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .markup import Unwrapped, unwrap
+from .mdextensions import Unwrapped, unwrap
 from .sentences import trim_span
 
 __all__ = ["CHUNKER_VERSION", "Block", "Headings", "block_gaps", "split_blocks", "split_window"]

@@ -37,8 +37,9 @@ class Window:
 
 class TextStream:
     """Iterate the windows of one file, whose paragraph rules are ``syntax`` (``"text"`` or
-    ``"markdown"``, as a format's :attr:`~index.formats.registry.Format.syntax`); afterwards ``sha256``, ``size`` and ``warning`` describe
-    the bytes read (``warning`` names the first invalid byte, as ``decode_text`` does).
+    ``"markdown"``: a format's :attr:`~index.formats.registry.Format.syntax`). Afterwards
+    ``sha256``, ``size`` and ``warning`` describe the bytes read (``warning`` names the first
+    invalid byte, as ``decode_text`` does).
 
     A paragraph longer than ``limit`` characters is cut at a line end (and reported in
     ``warning``): without the cut, one run of text with no blank line would have to be held whole.

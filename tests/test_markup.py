@@ -6,7 +6,7 @@ import pytest
 
 from index.cutting import document_passages, document_title, embed_input
 from index.documents import Document
-from index.markup import unwrap
+from index.mdextensions import unwrap
 from index.paragraphs import split_blocks
 from tests.helpers import RecordingEncoder
 

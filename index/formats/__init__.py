@@ -1,6 +1,7 @@
 """Reading rich formats (PDF, DOCX, HTML) into text with paragraphs, headings and pages.
 
-Each format module has one function, ``extract(data: bytes) -> Extracted``, that raises
+Which formats docqa reads, and how, is the registry in :mod:`index.formats.registry`. Each
+extractor module here has one function, ``extract(data: bytes) -> Extracted``, that raises
 :class:`ExtractError` with a reason a user can act on when the file cannot be read. The
 extracted text is what passages' ``start``/``end`` index into: extraction is deterministic, so
 the same bytes always give the same text (the app re-extracts to show a passage in context).

@@ -24,7 +24,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from . import Extracted, ExtractError
-from .pdflayout import Line, assemble, page_paragraphs, steps, usual_step
+from .pdflayout import Line, join_pages, page_paragraphs, steps, usual_step
 
 __all__ = ["extract"]
 
@@ -58,7 +58,7 @@ def extract(data: bytes) -> Extracted:
     empty = [i for i, page in enumerate(paragraphs) if not page.paragraphs]
     if len(empty) == len(paragraphs):
         raise ExtractError("no text layer (scanned PDF?); docqa does not OCR")
-    text, blocks, offsets = assemble(paragraphs)
+    text, blocks, offsets = join_pages(paragraphs)
     return Extracted(
         text=text,
         blocks=blocks,

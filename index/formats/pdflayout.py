@@ -16,7 +16,7 @@ from itertools import pairwise
 
 from ..paragraphs import Block
 
-__all__ = ["Line", "Page", "assemble", "goes_on", "page_paragraphs", "steps", "usual_step"]
+__all__ = ["Line", "Page", "goes_on", "join_pages", "page_paragraphs", "steps", "usual_step"]
 
 # A step down over this many times the usual line step (learnt from at least _MIN_STEPS
 # steps on the page, else in the document; else _DEFAULT_GAP line heights) starts a paragraph.
@@ -175,7 +175,7 @@ def _glue(before: str, after: str) -> tuple[str, str]:
     return before, " "
 
 
-def assemble(pages: list[Page]) -> tuple[str, list[Block], list[int]]:
+def join_pages(pages: list[Page]) -> tuple[str, list[Block], list[int]]:
     """Join the pages' paragraphs into one text with blocks and page start offsets."""
     glue: dict[int, str] = {}
     for i in range(1, len(pages)):

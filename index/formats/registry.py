@@ -4,7 +4,7 @@ Everything that depends on a file's format asks its entry: the folder walk (whic
 read), the reader (decoded text streamed in windows, or bytes extracted whole), the citation
 (line numbers or not), the source panel (text, rendered Markdown, or page image) and ``verify``.
 Adding a format is one entry here and, unless it is plain or Markdown text, one extractor module
-in this package (see docs/contributing-formats.md). A registry is a value: tests and callers can
+in this package (see README.md in this folder). A registry is a value: tests and callers can
 pass their own (``IndexConfig(formats=...)``) built with :meth:`FormatRegistry.with_format`.
 """
 
