@@ -19,6 +19,7 @@ from index import (
     FormatRegistry,
     IndexConfig,
     Locator,
+    SourceUnavailableError,
     SourceView,
     build_index,
     format_citation,
@@ -148,6 +149,8 @@ def test_a_registered_format_is_indexed_retrieved_cited_shown_and_verified(
 
     ctx = passage_context(docs, top, formats=formats)
     assert ctx.matches and ctx.text == top.text
+    with pytest.raises(SourceUnavailableError, match=r"docqa reads no file of type '\.rst'"):
+        passage_context(docs, top)  # the built-in registry cannot show it
 
     row = qa.Retriever(index_dir).retrieve("widget bright vermilion", 1)[0]
     assert (row.source, row.text, row.context) == (
