@@ -15,13 +15,10 @@ from typing import TYPE_CHECKING
 from qa import MODES
 
 from . import scripts
-from .status import skipped_html
 from .transcript import render_transcript
 
 if TYPE_CHECKING:
     import gradio as gr
-
-    from index.manifest import Manifest
 
 __all__ = [
     "VIEWS",
@@ -97,21 +94,22 @@ class Screen:
     when: gr.Textbox
 
 
-def screen(manifest: Manifest, status: str, *, k: int) -> Screen:
-    """The whole screen, built inside an open ``gr.Blocks``: the top bar, then the chat
-    column (conversation, options, uploads, skipped files) beside the source column."""
+def screen(
+    *, status: str, skipped: str, folders: tuple[str, ...], types: tuple[str, ...], k: int
+) -> Screen:
+    """The whole screen, built inside an open ``gr.Blocks``: the top bar (``status``: its
+    HTML), then the chat column (conversation, options offering ``folders`` and ``types``,
+    uploads, ``skipped``: the skipped files' HTML) beside the source column."""
     import gradio as gr
-
-    from qa.filters import choices
 
     top = top_bar(status)
     with gr.Row(elem_classes=["docqa-main"]):
         with gr.Column(scale=3, min_width=340):
             conversation = conversation_panel()
-            options = options_panel(*choices(manifest), k=k)
+            options = options_panel(folders, types, k=k)
             upload = upload_panel()
             with gr.Accordion("Skipped files", open=False):
-                skipped = gr.HTML(skipped_html(manifest))
+                skipped_files = gr.HTML(skipped)
         with gr.Column(scale=2, min_width=320):
             source = source_panel()
     return Screen(
@@ -119,7 +117,7 @@ def screen(manifest: Manifest, status: str, *, k: int) -> Screen:
         conversation,
         options,
         upload,
-        skipped,
+        skipped_files,
         source,
         turns=gr.State([]),
         opened=gr.State(None),

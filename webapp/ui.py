@@ -19,7 +19,7 @@ from .events import CONCURRENCY, wire_api, wire_chat, wire_sync
 from .handlers import AppContext
 from .layout import VIEWS, screen
 from .server import DEFAULT_MAX_UPLOAD_MB
-from .status import status_html
+from .status import skipped_html, status_html
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -41,10 +41,19 @@ def build_app(
     """
     import gradio as gr
 
+    from qa.filters import choices
+
     ctx = AppContext.create(retriever, docs=docs, max_upload_bytes=max_upload_bytes)
     manifest = retriever.manifest
+    folders, types = choices(manifest)
     with gr.Blocks(title="docqa", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
-        s = screen(manifest, status_html(retriever), k=k)
+        s = screen(
+            status=status_html(retriever),
+            skipped=skipped_html(manifest),
+            folders=folders,
+            types=types,
+            k=k,
+        )
         wire_chat(ctx, s)
         wire_sync(ctx, s)
         wire_api(ctx)
