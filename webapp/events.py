@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import handlers, scripts
-from .handlers import AppContext, SourceView
+from .handlers import AppContext, OpenedSource
 from .layout import VIEWS, Screen
 from .transcript import Turn, render_transcript
 
@@ -28,7 +28,7 @@ CONCURRENCY = 16
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 
 
-def _source(view: SourceView) -> tuple[Any, ...]:
+def _source(view: OpenedSource) -> tuple[Any, ...]:
     """The source panel's outputs: its HTML, the page image (hidden without one), the result."""
     import gradio as gr
 

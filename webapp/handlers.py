@@ -31,8 +31,8 @@ __all__ = [
     "CLOSED",
     "AppContext",
     "IndexView",
+    "OpenedSource",
     "Reply",
-    "SourceView",
     "answer",
     "open_cited",
     "open_result",
@@ -73,7 +73,7 @@ class AppContext:
 
 
 @dataclass(frozen=True)
-class SourceView:
+class OpenedSource:
     """The source panel: its HTML, the PDF page image (None: hidden) with its label, and the
     result shown (what the Markdown view toggle re-renders)."""
 
@@ -84,7 +84,7 @@ class SourceView:
 
 
 # The panel with nothing open.
-CLOSED = SourceView()
+CLOSED = OpenedSource()
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class Reply:
     transcript: str
     turns: list[Turn]
     status: str
-    source: SourceView
+    source: OpenedSource
 
 
 @dataclass(frozen=True)
@@ -139,19 +139,19 @@ def answer(
     return Reply(render_transcript(new), new, status(ctx), open_result(ctx, first, rendered))
 
 
-def open_result(ctx: AppContext, result: Result | None, rendered: bool = True) -> SourceView:
+def open_result(ctx: AppContext, result: Result | None, rendered: bool = True) -> OpenedSource:
     """``result`` in its source file, marked (``rendered``: Markdown files as rendered
     Markdown), with its PDF page when it has one; the empty panel for None."""
     if result is None:
         return CLOSED
     html = render_source(ctx.docs_root, result, rendered=rendered)
     image, label = page_view(ctx.docs_root, result)
-    return SourceView(html, image, label, result)
+    return OpenedSource(html, image, label, result)
 
 
 def open_cited(
     ctx: AppContext, turns: Sequence[Turn], clicked: Mapping[str, Any], rendered: bool = True
-) -> SourceView | None:
+) -> OpenedSource | None:
     """The passage a citation button names (``{"turn": i, "rank": r}`` from the page's
     script) opened; None when the click names no turn of this chat (nothing changes), the
     empty panel when that turn has no such rank."""
