@@ -15,7 +15,7 @@ from qa import Retriever
 from qa.background import BackgroundSync
 from webapp.asking import NO_MATCH, answer_turn
 from webapp.source import render_source
-from webapp.status import status_html, sync_message, sync_updates
+from webapp.status import status_html
 from webapp.transcript import Turn, export_markdown, render_transcript, render_turn
 from webapp.uploading import upload_and_sync
 
@@ -209,32 +209,6 @@ def test_app_serves_retrieve_to_gradio_client(hashing_index: Path) -> None:
         assert [i["rank"] for i in items] == [1, 2, 3]
         only = client.predict("index", 3, "dense", ["sub"], [".txt"], api_name="/retrieve_filtered")
         assert only and all(i["source"].startswith("sub/") for i in only)
-
-
-def test_sync_now_brings_the_index_up_to_date_while_answering(
-    corpus: Path, hashing_index: Path
-) -> None:
-    retriever = Retriever(hashing_index)
-    (corpus / "zebra.txt").write_text("Zebras have black and white stripes.\n", encoding="utf-8")
-    sync = BackgroundSync(retriever)
-    messages = list(sync_updates(sync, poll=0.01))
-    assert messages[-1].startswith("Synced in")
-    assert "1 added" in messages[-1] and "1 passage embedded" in messages[-1]
-    assert retriever.retrieve("zebra stripes", k=1)[0].source == "zebra.txt"
-    # A second sync finds nothing to do.
-    assert list(sync_updates(sync, poll=0.01))[-1].startswith("Index is up to date")
-
-
-def test_sync_reports_a_busy_index(hashing_index: Path) -> None:
-    from index.generations import write_lock
-
-    sync = BackgroundSync(Retriever(hashing_index))
-    with write_lock(hashing_index):
-        assert sync.start()
-        status = sync.wait(30)
-    assert not status.running
-    assert status.error is not None and "being written by another docqa process" in status.error
-    assert sync_message(status).startswith("Sync failed:")
 
 
 def test_filters_narrow_the_answer_and_say_when_nothing_is_left(hashing_index: Path) -> None:
