@@ -29,6 +29,7 @@ from .errors import (
     LexicalIndexMissingError,
     ModelLoadError,
     ModelMismatchError,
+    QueryError,
     SourceUnavailableError,
 )
 from .passage import Passage, format_citation
@@ -54,6 +55,7 @@ __all__ = [
     "ModelMismatchError",
     "Passage",
     "Progress",
+    "QueryError",
     "SentenceTransformerEncoder",
     "SourceUnavailableError",
     "__version__",
