@@ -54,8 +54,10 @@ def user_errors() -> Iterator[None]:
     except DocqaError as exc:
         _one_line(str(exc))
     except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            raise  # stdout closed early (`docqa ... | head`): click ends quietly
         if exc.errno not in _FIXES:
-            raise  # EPIPE: click quiets it; anything else is not the user's to fix
+            _bug(exc)
         _one_line(_os_message(exc))
     except Exception as exc:
         _bug(exc)
