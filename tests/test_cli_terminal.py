@@ -4,7 +4,10 @@ raw, and long lists of skipped files are summed up by reason."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,12 +22,12 @@ TITLE = "\x1b]0;pwned\x07"  # sets the window title
 CLEAR = "\x1b[2J"  # clears the screen
 CSI8 = "\x9b31m"  # the 8-bit CSI, a C1 control
 RLO = "\u202e"  # right-to-left override
-RAW = (OSC52, TITLE, CLEAR, "\x1b", "\x07", "\x9b", RLO, "\r", "\b", "\x7f")
+RAW = (OSC52, TITLE, CLEAR, "\x1b", "\x07", "\x9b", RLO, "\r", "\b", "\x7f", "\t")
 
 NAMES = {
     f"clip{OSC52}.md": f"# Head{TITLE}ing\n\nZebras clear{CLEAR}the screen {CSI8} and {RLO}txt.\n",
     f"title{TITLE}.txt": "Giraffes are tall animals of the savanna.\n",
-    f"clear{CLEAR}.txt": "Otters hold hands while\rthey sleep\b.\x7f\n",
+    f"clear{CLEAR}.txt": "Otters hold\thands while\rthey sleep\b.\x7f\n",
     "two\nlines.txt": "Pelicans scoop fish into their pouch.\n",
 }
 
@@ -98,6 +101,8 @@ def test_ask_escapes_citations_headings_and_passage_text(hostile: tuple[Path, Pa
     assert "clip\\x1b]52;c;ZXZpbA==\\x07.md" in out
     assert "Head\\x1b]0;pwned\\x07ing" in out  # the heading in the citation
     assert "Zebras clear\\x1b[2Jthe screen \\x9b31m and \\u202etxt." in out
+    code, out, _ = run("ask", "otters sleep", "--index", str(index), "-k", "1")
+    assert "Otters hold\\thands while" in out
     # --json: valid JSON, the same text, but no raw C1 or bidi control in the bytes printed
     code, out, _ = run("ask", "zebras clear the screen", "--index", str(index), "-k", "1", "--json")
     assert_no_raw_controls(out)
@@ -198,3 +203,31 @@ def test_skipped_files_are_grouped_by_code_when_records_carry_one() -> None:
     assert skipped_lines(few) == [
         f"  skipped f{i}.bin: binary file ({i} NUL bytes)" for i in range(3)
     ]
+
+
+def test_a_logged_warning_naming_a_hostile_file_is_escaped(tmp_path: Path) -> None:
+    """A parser bug is logged (``cannot extract PATH``, with its traceback) and the file
+    skipped; with no logging set up, the command prints the warning terminal-safe."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / f"bad{CLEAR}\n.html").write_text("<p>Some text.</p>", encoding="utf-8")
+    (docs / "good.txt").write_text("Fine text.\n", encoding="utf-8")
+    script = (
+        "import sys, index.formats.html as h\n"
+        "def broken(data): raise RuntimeError('parser bug \\x1b]0;x\\x07')\n"
+        "h.extract = broken\n"
+        "from qa.cli import main\n"
+        "sys.argv[1:] = ['index', sys.argv[1], '--index', sys.argv[2], '--model', 'hashing']\n"
+        "main()\n"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", script, str(docs), str(tmp_path / "i")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "cannot extract bad\\x1b[2J\\n.html" in res.stderr
+    assert "RuntimeError: parser bug \\x1b]0;x\\x07" in res.stderr
+    assert_no_raw_controls(res.stdout, res.stderr)

@@ -101,8 +101,8 @@ def _print_results(results: list[Result], *, explain: bool) -> None:
             echo("   " + _explanation(r))
         for place in r.also_in:
             echo(f"   also in {place}")
-        # A passage keeps its line breaks (and tabs); every other control is shown escaped.
-        echo("   " + r.text.replace("\n", "\n   ") + "\n", keep="\n\t")
+        # A passage keeps its line breaks; every other control is shown escaped.
+        echo("   " + r.text.replace("\n", "\n   ") + "\n", keep="\n")
 
 
 def _no_results(passages: int, mode: str, folders: tuple[str, ...], types: tuple[str, ...]) -> str:

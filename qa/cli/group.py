@@ -13,8 +13,17 @@ from index import __version__
 from index.config import default_index_dir
 
 from .failures import user_errors
+from .output import safe_logging
 
-__all__ = ["cli", "from_env", "index_option", "json_option", "model_option", "resolve_index"]
+__all__ = [
+    "cli",
+    "from_env",
+    "index_option",
+    "json_option",
+    "model_option",
+    "resolve_index",
+    "verbose_option",
+]
 
 
 class _Group(click.Group):
@@ -44,6 +53,7 @@ def cli() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    safe_logging()
 
 
 model_option = click.option(
@@ -55,6 +65,9 @@ model_option = click.option(
 )
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON value on stdout."
+)
+verbose_option = click.option(
+    "--verbose", "-v", is_flag=True, help="List every changed and skipped file, not a summary."
 )
 
 

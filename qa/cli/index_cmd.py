@@ -14,7 +14,7 @@ from index.config import IndexConfig, default_index_dir
 from index.generations import current_generation
 from index.manifest import read_manifest
 
-from .group import cli, index_option, json_option, model_option
+from .group import cli, index_option, json_option, model_option, verbose_option
 from .output import echo, echo_json, listing
 from .progress import progress_bars
 from .skipped import skipped_lines
@@ -23,10 +23,6 @@ __all__ = ["build", "index_cmd"]
 
 # File changes listed one per line before the rest are summed up.
 _LIST_AT_MOST = 20
-
-verbose_option = click.option(
-    "--verbose", "-v", is_flag=True, help="List every changed and skipped file, not a summary."
-)
 
 
 @cli.command("index")

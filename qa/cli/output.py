@@ -6,13 +6,14 @@ text reaches the terminal with its control characters raw (see :mod:`qa.terminal
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import click
 
 from ..terminal import safe, safe_json
 
-__all__ = ["echo", "echo_json", "listing"]
+__all__ = ["echo", "echo_json", "listing", "safe_logging"]
 
 
 def echo(text: str = "", *, bold: str = "", keep: str = "", err: bool = False) -> None:
@@ -33,3 +34,27 @@ def listing(lines: list[str], *, at_most: int | None, more: str) -> list[str]:
     if at_most is None or len(lines) <= at_most:
         return lines
     return [*lines[:at_most], f"  ... and {len(lines) - at_most} more ({more})"]
+
+
+class _SafeHandler(logging.Handler):
+    """Log records on stderr, terminal-safe: a warning may name a file (``cannot extract
+    PATH``). Prints what Python's last-resort handler would, the message and any traceback."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = safe(record.getMessage())
+            if record.exc_info:
+                trace = logging.Formatter().formatException(record.exc_info)
+                text += "\n" + safe(trace, keep="\n")
+            click.echo(text, err=True)
+        except Exception:
+            self.handleError(record)
+
+
+def safe_logging() -> None:
+    """Show warnings logged by docqa and its libraries through :func:`safe`, when nothing
+    else handles them: the command never configures logging an embedding program set up."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = _SafeHandler(logging.WARNING)
+        root.addHandler(handler)

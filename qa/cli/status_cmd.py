@@ -11,8 +11,7 @@ from index.builder import skipped_report
 from index.generations import current_generation
 from index.manifest import Manifest, read_manifest
 
-from .group import cli, index_option, json_option, resolve_index
-from .index_cmd import verbose_option
+from .group import cli, index_option, json_option, resolve_index, verbose_option
 from .output import echo, echo_json
 from .skipped import skipped_lines
 
