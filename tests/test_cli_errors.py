@@ -83,7 +83,7 @@ def test_bad_questions_are_query_errors_a_user_error_and_a_value_error(
 @pytest.mark.parametrize(
     ("code", "fix"),
     [
-        (errno.EACCES, "check the permissions of that path"),
+        (errno.EACCES, "give docqa access to that path (chmod, chown)"),
         (errno.EROFS, "read-only; choose another --index"),
         (errno.ENOSPC, "the disk is full; free some space or choose another --index"),
         (errno.EDQUOT, "quota"),

@@ -31,8 +31,8 @@ BUG_EXIT = 1
 
 # System errors that are about the user's files or machine, not docqa's code, with the fix.
 _FIXES = {
-    errno.EACCES: "check the permissions of that path, or choose another --index",
-    errno.EPERM: "check the permissions of that path, or choose another --index",
+    errno.EACCES: "give docqa access to that path (chmod, chown), or choose another --index",
+    errno.EPERM: "give docqa access to that path (chmod, chown), or choose another --index",
     errno.EROFS: "the file system is read-only; choose another --index",
     errno.ENOSPC: "the disk is full; free some space or choose another --index",
     errno.EDQUOT: "the disk quota is used up; free some space or choose another --index",
