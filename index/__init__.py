@@ -29,6 +29,7 @@ from .errors import (
     LexicalIndexMissingError,
     ModelLoadError,
     ModelMismatchError,
+    QueryError,
     SourceUnavailableError,
 )
 from .formats.registry import BUILTIN_FORMATS, FORMATS, Format, FormatRegistry, Locator, SourceView
@@ -59,6 +60,7 @@ __all__ = [
     "ModelMismatchError",
     "Passage",
     "Progress",
+    "QueryError",
     "SentenceTransformerEncoder",
     "SourceUnavailableError",
     "SourceView",

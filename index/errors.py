@@ -15,6 +15,7 @@ __all__ = [
     "LexicalIndexMissingError",
     "ModelLoadError",
     "ModelMismatchError",
+    "QueryError",
     "SourceUnavailableError",
 ]
 
@@ -69,3 +70,9 @@ class ExposureError(DocqaError):
 
 class AuthConfigError(DocqaError):
     """The login given to the app (``--auth`` or a password file) cannot be used."""
+
+
+class QueryError(DocqaError, ValueError):
+    """A question, or an option asked with it (k, mode, a folder or type filter), cannot be used.
+
+    Also a ValueError, which callers of ``retrieve`` caught before it existed."""

@@ -19,6 +19,7 @@ from index.errors import (
     LexicalIndexMissingError,
     ModelLoadError,
     ModelMismatchError,
+    QueryError,
     SourceUnavailableError,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "ModelLoadError",
     "ModelMismatchError",
     "PassageContext",
+    "QueryError",
     "Result",
     "Retriever",
     "SourceUnavailableError",

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from index import BUILTIN_FORMATS
+from index import BUILTIN_FORMATS, QueryError
 from index.manifest import Manifest
 from index.store import IndexSnapshot
 from index.subset import Subset
@@ -41,9 +41,9 @@ class Filter:
     def of(cls, folders: Sequence[str] = (), types: Sequence[str] = ()) -> Filter:
         """The filter for ``folders`` and ``types`` as a caller gives them.
 
-        Raises ValueError naming the value and what is allowed for a folder that is absolute
-        or climbs out with ``..``, a type docqa does not index, or a bare string (a list of
-        strings is expected).
+        Raises QueryError (a ValueError) naming the value and what is allowed for a folder
+        that is absolute or climbs out with ``..``, a type docqa does not index, or a bare
+        string (a list of strings is expected).
         """
         folder_set = {_folder(f) for f in _strings("folders", folders)}
         suffix_set = {s for t in _strings("types", types) for s in _suffixes(t)}
@@ -64,19 +64,19 @@ class Filter:
     def sources(self, manifest: Manifest) -> list[str]:
         """The indexed files that pass, in path order.
 
-        Raises ValueError, naming the index's folders or types, for a folder that holds no
-        indexed file or a type no indexed file has: a typo, or a file since removed. A
-        combination of folders and types that no file has is no error; no file passes.
+        Raises QueryError (a ValueError), naming the index's folders or types, for a folder
+        that holds no indexed file or a type no indexed file has: a typo, or a file since
+        removed. A combination of folders and types that no file has is no error; no file passes.
         """
         folders, types = choices(manifest)
         for folder in self.folders:
             if folder not in folders:
-                raise ValueError(
+                raise QueryError(
                     f"folder {folder!r} holds no indexed file; folders in this index: "
                     f"{_listed(folders, 'none (every file is at the top)')}"
                 )
         if self.suffixes and not set(self.suffixes) & set(types):
-            raise ValueError(
+            raise QueryError(
                 f"no indexed file is of type {' or '.join(self.suffixes)}; types in this index: "
                 f"{_listed(types, 'none')}"
             )
@@ -113,7 +113,7 @@ class Subsets:
 
     def get(self, snap: IndexSnapshot, filt: Filter) -> Subset | None:
         """The subset of ``snap``'s passages ``filt`` allows; None for no restriction.
-        Raises ValueError as :meth:`Filter.sources` does."""
+        Raises QueryError (a ValueError) as :meth:`Filter.sources` does."""
         if not filt:
             return None
         key = (str(snap.folder), filt)
@@ -139,7 +139,7 @@ class Subsets:
 
 def _strings(name: str, values: Sequence[str]) -> Iterable[str]:
     if isinstance(values, str) or not all(isinstance(v, str) for v in values):
-        raise ValueError(f"{name} must be a list of strings, got {values!r:.80}")
+        raise QueryError(f"{name} must be a list of strings, got {values!r:.80}")
     return values
 
 
@@ -148,11 +148,11 @@ def _folder(value: str) -> str:
     ``""`` for the whole corpus."""
     path = PurePosixPath(value.strip())
     if path.is_absolute() or value.strip().startswith("~"):
-        raise ValueError(
+        raise QueryError(
             f"folder {value!r} is not relative to the documents folder; give one {_EXAMPLE}"
         )
     if ".." in path.parts:
-        raise ValueError(
+        raise QueryError(
             f"folder {value!r} climbs out with '..'; give a folder inside the documents "
             f"folder, {_EXAMPLE}"
         )
@@ -167,7 +167,7 @@ def _suffixes(value: str) -> set[str]:
         return set(fmt.extensions)
     suffix = word if word.startswith(".") else "." + word
     if BUILTIN_FORMATS.for_suffix(suffix) is None:
-        raise ValueError(
+        raise QueryError(
             f"unknown file type {value!r}; choose a suffix ({', '.join(BUILTIN_FORMATS.suffixes)}) "
             f"or a format ({', '.join(BUILTIN_FORMATS.names)})"
         )

@@ -10,35 +10,23 @@ from pathlib import Path
 
 import numpy as np
 
+from index import QueryError
 from index.encoders import Encoder, load_encoder, model_name
 from index.errors import ModelMismatchError
 from index.generations import current_generation
-from index.lexical import LexicalHit
 from index.manifest import Manifest
 from index.store import IndexSnapshot, open_snapshot
 
-from . import fusion
-from .answerline import answer_spans
 from .batching import BatchingEncoder
-from .confidence import features, is_confident
-from .diversity import Candidate, diversify
 from .filters import Filter, Subsets
 from .followup import contextualize
+from .ranking import CANDIDATES, HYBRID_WEIGHTS, rank
 from .results import Result
 
 __all__ = ["CANDIDATES", "HYBRID_WEIGHTS", "MODES", "Retriever", "retrieve"]
 
 MODES = ("hybrid", "dense", "lexical")
-# Candidates taken from each ranking (at least 4k): deep enough that the per-file cap and
-# collapsed duplicates still leave k results.
-CANDIDATES = 100
-# Hybrid: weights of the dense and the lexical ranking's min-max normalised scores. Measured
-# (chunker 4, per-file cap 3) on realdocs (pydantic, httpx), docqa's guide and all of SQuAD: the
-# weighted sum beat reciprocal rank fusion (k = 10, 60) on every set. More dense weight helps
-# the paraphrased realdocs questions (pydantic R@1: 0.5 -> 0.275, 0.6 -> 0.375), more lexical
-# weight SQuAD (R@1: 0.5 -> 0.803, 0.6 -> 0.790, below BM25 alone); 0.53 keeps SQuAD R@1 at
-# 0.802 and pydantic R@1 at 0.325.
-HYBRID_WEIGHTS = (0.53, 0.47)
+# CANDIDATES and HYBRID_WEIGHTS are the search's own (qa.ranking); named here as before.
 
 
 class Retriever:
@@ -137,7 +125,7 @@ class Retriever:
         search, so ``k`` results come back whenever ``k`` passages pass it.
         :func:`qa.filters.choices` lists the values an index offers.
 
-        Raises ValueError for an empty question, ``k < 1``, an unknown mode, a negative
+        Raises QueryError (a ValueError) for an empty question, ``k < 1``, an unknown mode, a negative
         ``per_file``, a ``history`` that is not a list of strings (None is an empty one), an
         absolute folder or one with ``..``, an unknown type, or a folder or type that no
         indexed file has; ``k`` above the number of passages returns them all (less the cap
@@ -163,7 +151,7 @@ class Retriever:
         is searched. Returns one result list per question, in order; the arguments are
         checked as :meth:`retrieve` checks them, before anything is searched."""
         if isinstance(questions, str):
-            raise ValueError("questions must be a list of questions, not one string")
+            raise QueryError("questions must be a list of questions, not one string")
         prepared = [self._prepare(q, k, mode, per_file, (), folders, types) for q in questions]
         if not prepared:
             return []
@@ -188,7 +176,7 @@ class Retriever:
         only = Filter.of(folders, types) if folders or types else None
         history = () if history is None else history
         if isinstance(history, str) or not all(isinstance(turn, str) for turn in history):
-            raise ValueError(
+            raise QueryError(
                 "history must be a list of the earlier questions (strings), oldest first; "
                 f"got {history!r:.80}"
             )
@@ -207,89 +195,20 @@ class Retriever:
         within = None if only is None else self._subsets.get(snap, only)
         if within is not None and not len(within):
             return []  # the folders hold no file of the types
-        depth = max(CANDIDATES, 4 * k)
-        dense: list[tuple[int, float]] = []
-        lexical: list[LexicalHit] = []
-        if mode != "dense":
-            lexical = snap.lexical_search(query, depth, within=within)
-        if mode != "lexical":
-            dense = snap.search(vector, depth, within=within)
-        ranked = _fuse(mode, dense, [(h.id, h.score) for h in lexical])
-        texts = snap.texts(pid for pid, _ in ranked)
-        candidates = [Candidate(pid, *texts[pid]) for pid, _ in ranked if pid in texts]
-        picks = diversify(candidates, k, per_file=per_file)
-        by_id = snap.passages(pid for pick in picks for pid in (pick.id, *pick.duplicates))
-        fused = dict(ranked)
-        seen_dense = {pid: (rank, s) for rank, (pid, s) in enumerate(dense, start=1)}
-        seen_lexical = {h.id: (rank, h) for rank, h in enumerate(lexical, start=1)}
-        root = Path(snap.manifest.docs_root)
-        cosines = _cosines(snap, vector, [pick.id for pick in picks], seen_dense)
-        confident = bool(picks) and is_confident(
-            features(query, by_id[picks[0].id].text, [cosines[pick.id] for pick in picks])
-        )
-        out: list[Result] = []
-        for pick in picks:
-            p = by_id[pick.id]
-            d_rank, d_score = seen_dense.get(p.id, (None, None))
-            l_rank, hit = seen_lexical.get(p.id, (None, None))
-            out.append(
-                Result.of(
-                    p,
-                    score=fused[p.id],
-                    rank=len(out) + 1,
-                    stale=_is_stale(root, p.source, snap.manifest),
-                    mode=mode,
-                    dense_score=d_score,
-                    dense_rank=d_rank,
-                    lexical_score=hit.score if hit else None,
-                    lexical_rank=l_rank,
-                    matched_terms=hit.terms if hit else (),
-                    also_in=tuple(by_id[d].citation for d in pick.duplicates if d in by_id),
-                    answer_spans=answer_spans(query, p.text, p.start),
-                    confident=confident,
-                )
-            )
-        return out
-
-
-def _cosines(
-    snap: IndexSnapshot,
-    vector: np.ndarray,
-    ids: list[int],
-    seen: dict[int, tuple[int, float]],
-) -> dict[int, float]:
-    """The dense cosine of each of ``ids`` with the question: from the dense ranking, or from
-    the stored vectors for passages it did not reach (lexical mode, a lexical-only hit)."""
-    out = {pid: seen[pid][1] for pid in ids if pid in seen}
-    missing = [pid for pid in ids if pid not in out]
-    if missing:
-        scores = snap.vectors(missing) @ np.asarray(vector, dtype=np.float32)
-        out.update(zip(missing, (float(s) for s in scores), strict=True))
-    return out
+        return rank(snap, query, vector, k, mode=mode, per_file=per_file, within=within)
 
 
 def _check_arguments(question: str, k: int, mode: str, per_file: int | None) -> None:
     if not isinstance(question, str) or not question.strip():
-        raise ValueError("question is empty; ask something, e.g. 'how do I rebuild the index?'")
+        raise QueryError("question is empty; ask something, e.g. 'how do I rebuild the index?'")
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be a whole number of at least 1, got {k!r}")
+        raise QueryError(f"k must be a whole number of at least 1, got {k!r}")
     if not isinstance(mode, str) or mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+        raise QueryError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     if per_file is not None and (
         isinstance(per_file, bool) or not isinstance(per_file, int) or per_file < 0
     ):
-        raise ValueError(f"per_file must be a whole number >= 0 or None, got {per_file!r}")
-
-
-def _fuse(
-    mode: str, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]
-) -> list[tuple[int, float]]:
-    """One ranking of ``(id, score)``, best first."""
-    if mode == "dense":
-        return dense
-    if mode == "lexical":
-        return lexical
-    return fusion.weighted([dense, lexical], HYBRID_WEIGHTS)
+        raise QueryError(f"per_file must be a whole number >= 0 or None, got {per_file!r}")
 
 
 def retrieve(
@@ -325,15 +244,3 @@ def _check_model(index_dir: Path, built_with: str, wanted: str) -> None:
             f"index {str(index_dir)!r} was built with model {built_with!r}, not {wanted!r}; "
             f"leave out --model to use the index's own, or rebuild: docqa index DOCS --index {index_dir} --model {wanted!r}"
         )
-
-
-def _is_stale(root: Path, source: str, manifest: Manifest) -> bool:
-    """A cheap stat check: has the cited file changed size or mtime since it was indexed?"""
-    entry = manifest.files.get(source)
-    if entry is None:
-        return False
-    try:
-        st = os.stat(root / source)
-    except OSError:
-        return True
-    return (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns)

@@ -257,3 +257,11 @@ def test_a_lexical_question_without_a_matching_word_does_not_call_the_index_empt
     code, out, _ = run("ask", "qwertyuiop", "--index", str(hashing_index), "--mode", "lexical")
     assert code == 0
     assert out.strip() == "no passage shares a word with the question; try --mode hybrid"
+
+
+def test_python_dash_m_runs_the_command() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("docqa, version ")
