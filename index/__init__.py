@@ -32,6 +32,7 @@ from .errors import (
     SourceUnavailableError,
 )
 from .passage import Passage, format_citation
+from .skips import SkipCode, Skipped
 from .store import IndexSnapshot, open_snapshot
 
 __all__ = [
@@ -55,6 +56,8 @@ __all__ = [
     "Passage",
     "Progress",
     "SentenceTransformerEncoder",
+    "SkipCode",
+    "Skipped",
     "SourceUnavailableError",
     "__version__",
     "build_index",

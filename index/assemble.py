@@ -18,12 +18,13 @@ from typing import Protocol
 
 import numpy as np
 
-from .documents import Fingerprint, Skipped
+from .documents import Fingerprint
 from .encoders import Encoder
 from .legacy import LegacyVectors
 from .manifest import FileEntry, Manifest
 from .passage import Passage
 from .reading import FilePassages
+from .skips import SkipCode, Skipped
 from .store import IndexSnapshot
 from .sync import SyncPlan
 from .writer import SegmentWriter
@@ -141,12 +142,10 @@ class _Assembler:
         self.done += fp.size
         self._report(0)
         if reader.skipped is not None or count == 0:
-            reason = reader.skipped.reason if reader.skipped else _NO_PARAGRAPHS
-            if reason.startswith("cannot read"):  # a read error may not last: try again next time
-                self.out.skipped.append(Skipped(fp.path, reason))
-            else:
-                skip = Skipped(fp.path, reason, fp.size, fp.ref.mtime_ns, fp.sha256)
-                self.out.skipped.append(skip)
+            skip = reader.skipped or Skipped(fp.path, SkipCode.NO_PARAGRAPHS, _NO_PARAGRAPHS)
+            if not skip.code.retried:  # the content is the reason: skipped unread until it changes
+                skip = replace(skip, size=fp.size, mtime_ns=fp.ref.mtime_ns, sha256=fp.sha256)
+            self.out.skipped.append(skip)
             return
         self.out.files[fp.path] = FileEntry(
             reader.sha256,

@@ -17,7 +17,7 @@ from . import __version__
 from .assemble import assemble
 from .chunking import CHUNKER_VERSION
 from .config import IndexConfig
-from .documents import Skipped, walk_folder
+from .documents import walk_folder
 from .encoders import Encoder, load_encoder, model_name
 from .errors import IndexCorruptError, IndexNotFoundError
 from .generations import (
@@ -38,9 +38,10 @@ from .manifest import (
     write_manifest,
 )
 from .merging import carried_segments, merge_segments
+from .skips import Skipped
 from .store import IndexSnapshot
 from .summary import BuildSummary, Report, skipped_report
-from .sync import RACY_NS, SyncPlan, plan_sync, skip_record
+from .sync import RACY_NS, SyncPlan, plan_sync
 from .writer import SegmentWriter
 
 __all__ = ["BuildSummary", "Progress", "build_index", "skipped_report"]
@@ -300,7 +301,7 @@ def _manifest(
         passages=sum(s.live for s in segments),
         next_id=next_id,
         files=dict(sorted(files.items())),
-        skipped=[skip_record(s) for s in plan.skipped],
+        skipped=list(plan.skipped),
         docqa_version=__version__,
         scanned_at_ns=scan.at_ns,
         segments=segments,
@@ -363,12 +364,12 @@ def _reusable_manifest(index_dir: Path, model: str) -> Manifest | None:
 def _needs_write(plan: SyncPlan, old: Manifest, scan: _Scan) -> bool:
     """Whether the folder differs from the manifest, or recording this scan's time would let
     the next sync trust files it had to read again this time (see ``sync.RACY_NS``)."""
-    skipped = [skip_record(s) for s in plan.skipped]
+    skipped = [s.record() for s in plan.skipped]
     settled = any(mtime < scan.at_ns - RACY_NS for mtime in plan.settling)
     return (
         plan.files_changed_on_disk
         or settled
-        or skipped != old.skipped
+        or skipped != [s.record() for s in old.skipped]
         or scan.root != old.docs_root
     )
 

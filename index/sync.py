@@ -9,13 +9,13 @@ A file skipped last time (unreadable, no text) and unchanged since is skipped ag
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
-from .documents import FileRef, Fingerprint, Skipped, fingerprint
+from .documents import FileRef, Fingerprint, fingerprint
 from .manifest import FileEntry, Manifest
+from .skips import Skipped
 
-__all__ = ["SyncPlan", "plan_sync", "skip_record"]
+__all__ = ["SyncPlan", "plan_sync"]
 
 # A file modified this close to (or after) the previous scan may have changed again within the
 # same mtime tick, so size and mtime alone do not prove it unchanged: it is read again ("racy
@@ -69,7 +69,11 @@ def plan_sync(
         if path not in present:
             gone_by_sha.setdefault((e.sha256, e.format), []).append(path)
     any_by_sha = {(e.sha256, e.format): path for path, e in old_files.items()}
-    old_skips = {s["path"]: s for s in (old.skipped if old is not None else []) if "size" in s}
+    old_skips = {
+        s.path: s
+        for s in (old.skipped if old is not None else [])
+        if s.size is not None and s.mtime_ns is not None
+    }
     if recut:
         old_skips = {}
     fresh: list[Fingerprint] = []
@@ -81,19 +85,15 @@ def plan_sync(
         if known is not None and _provably_unchanged(known, ref, scanned_at):
             plan.kept[ref.path] = known
         elif skip is not None and _provably_unchanged(_stat_of(skip), ref, scanned_at):
-            plan.skipped.append(
-                Skipped(ref.path, skip["reason"], ref.size, ref.mtime_ns, skip.get("sha256"))
-            )
+            plan.skipped.append(replace(skip, size=ref.size, mtime_ns=ref.mtime_ns))
         else:
             doc = fingerprint(ref)
             if isinstance(doc, Skipped):
                 plan.skipped.append(doc)
-            elif skip is not None and skip.get("sha256") == doc.sha256:
+            elif skip is not None and skip.sha256 == doc.sha256:
                 # The content it was skipped for: skipped again without being cut.
-                plan.skipped.append(
-                    Skipped(ref.path, skip["reason"], doc.size, doc.mtime_ns, doc.sha256)
-                )
-                if (skip["size"], skip["mtime_ns"]) == (doc.size, doc.mtime_ns):
+                plan.skipped.append(replace(skip, size=doc.size, mtime_ns=doc.mtime_ns))
+                if (skip.size, skip.mtime_ns) == (doc.size, doc.mtime_ns):
                     plan.settling.append(doc.mtime_ns)
             else:
                 fresh.append(doc)
@@ -136,24 +136,13 @@ def plan_sync(
     return plan
 
 
-def skip_record(skip: Skipped) -> dict[str, Any]:
-    """A skipped file as the manifest records it; with the file's size and mtime when its
-    content was the reason, so the next sync can skip it again without reading it."""
-    record: dict[str, Any] = {"path": skip.path, "reason": skip.reason}
-    if skip.size is not None and skip.mtime_ns is not None:
-        record.update(size=skip.size, mtime_ns=skip.mtime_ns)
-        if skip.sha256:
-            record["sha256"] = skip.sha256
-    return record
-
-
 def _provably_unchanged(entry: FileEntry, ref: FileRef, scanned_at: int) -> bool:
     same = (entry.size, entry.mtime_ns) == (ref.size, ref.mtime_ns)
     return same and entry.mtime_ns < scanned_at - RACY_NS
 
 
-def _stat_of(record: dict[str, Any]) -> FileEntry:
-    return FileEntry("", int(record["size"]), int(record["mtime_ns"]), 0, "")
+def _stat_of(skip: Skipped) -> FileEntry:
+    return FileEntry("", skip.size or 0, skip.mtime_ns or 0, 0, "")
 
 
 def _entry(doc: Fingerprint, like: FileEntry) -> FileEntry:

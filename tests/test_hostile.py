@@ -138,7 +138,7 @@ def test_file_without_read_permission_is_skipped_with_the_systems_reason(tmp_pat
     summary = json.loads(res.stdout)
     assert summary["files_indexed"] == 1
     assert summary["files_skipped"] == [
-        {"path": "secret.md", "reason": "cannot read: Permission denied"}
+        {"path": "secret.md", "reason": "cannot read: Permission denied", "code": "unreadable"}
     ]
 
 
@@ -155,5 +155,9 @@ def test_file_name_that_is_not_utf8_is_skipped_and_the_rest_indexed(tmp_path: Pa
     summary = json.loads(res.stdout)
     assert summary["files_indexed"] == 1
     assert summary["files_skipped"] == [
-        {"path": "latin1-caf\ufffd.txt", "reason": "file name is not valid UTF-8; rename the file"}
+        {
+            "path": "latin1-caf\ufffd.txt",
+            "reason": "file name is not valid UTF-8; rename the file",
+            "code": "bad_name",
+        }
     ]

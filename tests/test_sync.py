@@ -192,6 +192,7 @@ def test_file_that_becomes_unreadable_is_removed_and_reported(docs: Path, tmp_pa
     assert {
         "path": "sub/b.txt",
         "reason": "binary file (contains NUL bytes), not text",
+        "code": "binary",
     } in s.files_skipped
 
 
@@ -302,6 +303,7 @@ def test_file_without_paragraphs_is_skipped_once_not_added_every_sync(
     assert {
         "path": "headings.md",
         "reason": "no paragraphs (only headings or markup)",
+        "code": "no_paragraphs",
     } in first.files_skipped
     second = sync(docs, tmp_path / "i", RecordingEncoder())
     assert (second.files_added, second.published) == (0, False)
@@ -316,11 +318,11 @@ def test_file_skipped_for_its_content_is_skipped_again_unread_until_it_changes(
     os.utime(headings, ns=(past, past))
     first = sync(docs, tmp_path / "i")
     reason = "no paragraphs (only headings or markup)"
-    assert {"path": "headings.md", "reason": reason} in first.files_skipped
+    assert {"path": "headings.md", "reason": reason, "code": "no_paragraphs"} in first.files_skipped
     reads = record_reads(monkeypatch)
     again = sync(docs, tmp_path / "i", ModelFreeEncoder())
     assert reads == [] and not again.published  # not read, no model, nothing written
-    assert {"path": "headings.md", "reason": reason} in again.files_skipped
+    assert {"path": "headings.md", "reason": reason, "code": "no_paragraphs"} in again.files_skipped
     headings.write_text("# Only\n\nNow a paragraph.\n", encoding="utf-8")
     fixed = sync(docs, tmp_path / "i")
     assert reads == ["headings.md"] and fixed.files_added == 1 and fixed.embedded == 1

@@ -49,8 +49,7 @@ def skipped_html(manifest: Manifest) -> str:
     if not manifest.skipped:
         return '<p class="docqa-muted">No file was skipped.</p>'
     items = "".join(
-        f"<li><b>{'warning' if item.get('indexed') else 'skipped'}</b> "
-        f"<code>{esc(str(item.get('path', '')))}</code>: {esc(str(item.get('reason', '')))}</li>"
+        f"<li><b>skipped</b> <code>{esc(item.path)}</code>: {esc(item.reason)}</li>"
         for item in manifest.skipped
     )
     return f'<ul class="docqa-skipped">{items}</ul>'
