@@ -5,9 +5,7 @@ Nothing heavy happens at import: the model and FAISS load when first used.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .builder import BuildSummary, Progress, build_index
+from .builder import build_index
 from .config import IndexConfig, default_index_dir
 from .documents import FORMATS, read_document, walk_folder
 from .encoders import (
@@ -32,8 +30,11 @@ from .errors import (
     SourceUnavailableError,
 )
 from .passage import Passage, format_citation
+from .progress import Progress
 from .skips import SkipCode, Skipped
 from .store import IndexSnapshot, open_snapshot
+from .summary import BuildSummary
+from .version import __version__
 
 __all__ = [
     "DEFAULT_MODEL",

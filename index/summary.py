@@ -11,8 +11,8 @@ from typing import Any
 from .errors import IndexNotFoundError
 from .generations import current_generation
 from .manifest import FileEntry
+from .plan import SyncPlan
 from .skips import SkipCode, Skipped
-from .sync import SyncPlan
 
 __all__ = ["BuildSummary", "Report", "skipped_report"]
 

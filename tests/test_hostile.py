@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
-import index.sync
+import index.plan
 from qa.cli import cli
 
 
@@ -66,7 +66,7 @@ def test_hostile_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     (docs / "loop.md").symlink_to(docs / "loop.md")
     (docs / "dangling.md").symlink_to(docs / "gone.md")
 
-    real_fingerprint = index.sync.fingerprint
+    real_fingerprint = index.plan.fingerprint
 
     def vanish_after_planning(ref):  # type: ignore[no-untyped-def]
         found = real_fingerprint(ref)
@@ -74,7 +74,7 @@ def test_hostile_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
             ref.abspath.unlink()
         return found
 
-    monkeypatch.setattr(index.sync, "fingerprint", vanish_after_planning)
+    monkeypatch.setattr(index.plan, "fingerprint", vanish_after_planning)
     res = CliRunner().invoke(
         cli, ["index", str(docs), "--index", str(tmp_path / "i"), "--model", "hashing", "--json"]
     )

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from helpers import RecordingEncoder
 
 import index.builder
-import index.sync
+import index.plan
 from index import IndexConfig, build_index, open_snapshot
 from index.generations import current_generation
 from index.manifest import read_manifest
@@ -77,8 +77,8 @@ def texts_by_source(index_dir: Path) -> dict[str, list[str]]:
 def record_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths a sync reads (hashes) from now on, in order."""
     reads: list[str] = []
-    real = index.sync.fingerprint
-    monkeypatch.setattr(index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref))
+    real = index.plan.fingerprint
+    monkeypatch.setattr(index.plan, "fingerprint", lambda ref: reads.append(ref.path) or real(ref))
     return reads
 
 

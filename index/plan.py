@@ -8,11 +8,12 @@ A file skipped last time (unreadable, no text) and unchanged since is skipped ag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from .documents import FileRef, Fingerprint, fingerprint
 from .manifest import FileEntry, Manifest
+from .progress import Progress
 from .skips import Skipped
 
 __all__ = ["SyncPlan", "plan_sync"]
@@ -45,6 +46,19 @@ class SyncPlan:
     def files_changed_on_disk(self) -> bool:
         return bool(self.added or self.changed or self.renamed or self.removed or self.touched)
 
+    def with_skips(self, skipped: Sequence[Skipped]) -> SyncPlan:
+        """This plan once the files ``skipped`` turned out unreadable or empty when read: they
+        are reported as skipped, not as added or changed (a changed one as removed), so the
+        next sync, finding the same skip, has nothing to do."""
+        gone = {s.path for s in skipped}
+        return replace(
+            self,
+            skipped=sorted([*self.skipped, *skipped], key=lambda s: s.path),
+            added=[p for p in self.added if p not in gone],
+            changed=[p for p in self.changed if p not in gone],
+            removed=self.removed + [p for p in self.changed if p in gone],
+        )
+
 
 def plan_sync(
     refs: Sequence[FileRef],
@@ -52,7 +66,7 @@ def plan_sync(
     old: Manifest | None,
     *,
     recut: bool = False,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> SyncPlan:
     """Decide, for every candidate file, whether its indexed passages can be kept.
 
@@ -60,28 +74,44 @@ def plan_sync(
     it again, whatever its content; passages whose text did not change still keep their vectors.
     """
     old_files = old.files if old is not None else {}
-    scanned_at = old.scanned_at_ns if old is not None and not recut else 0
     plan = SyncPlan(skipped=list(skipped))
+    fresh = _hash_unsure(refs, old, plan, recut=recut, progress=progress)
     present = {ref.path for ref in refs}
-    # Same bytes read as the same format give the same passages: keyed by (sha256, format).
-    gone_by_sha: dict[tuple[str, str], list[str]] = {}
-    for path, e in old_files.items():
-        if path not in present:
-            gone_by_sha.setdefault((e.sha256, e.format), []).append(path)
-    any_by_sha = {(e.sha256, e.format): path for path, e in old_files.items()}
+    _match_content(fresh, old_files, present, plan, recut=recut)
+    renamed_from = {r["from"] for r in plan.renamed}
+    plan.removed = sorted(p for p in old_files if p not in present and p not in renamed_from)
+    recutting = {d.path for d in plan.to_chunk}
+    plan.removed += sorted(
+        p
+        for p in old_files
+        if p in present and p not in plan.kept and p not in plan.changed and p not in recutting
+    )
+    plan.skipped.sort(key=lambda s: s.path)
+    return plan
+
+
+def _hash_unsure(
+    refs: Sequence[FileRef],
+    old: Manifest | None,
+    plan: SyncPlan,
+    *,
+    recut: bool,
+    progress: Progress | None,
+) -> list[Fingerprint]:
+    """Keep (in ``plan``) the files size and mtime prove unchanged, skip again those skipped
+    for the same content; hash the others, which are returned."""
+    old_files = old.files if old is not None else {}
+    scanned_at = old.scanned_at_ns if old is not None and not recut else 0
     old_skips = {
         s.path: s
-        for s in (old.skipped if old is not None else [])
+        for s in (old.skipped if old is not None and not recut else [])
         if s.size is not None and s.mtime_ns is not None
     }
-    if recut:
-        old_skips = {}
     fresh: list[Fingerprint] = []
     if progress:
         progress("reading", 0, len(refs))
     for done, ref in enumerate(refs, start=1):
-        known = old_files.get(ref.path)
-        skip = old_skips.get(ref.path)
+        known, skip = old_files.get(ref.path), old_skips.get(ref.path)
         if known is not None and _provably_unchanged(known, ref, scanned_at):
             plan.kept[ref.path] = known
         elif skip is not None and _provably_unchanged(_stat_of(skip), ref, scanned_at):
@@ -99,18 +129,36 @@ def plan_sync(
                 fresh.append(doc)
         if progress:
             progress("reading", done, len(refs))
+    return fresh
 
+
+def _match_content(
+    fresh: list[Fingerprint],
+    old_files: dict[str, FileEntry],
+    present: set[str],
+    plan: SyncPlan,
+    *,
+    recut: bool,
+) -> None:
+    """Sort the hashed files into ``plan``: unchanged after all, renamed or copied (their
+    passages reused), or new content to cut."""
+    # Same bytes read as the same format give the same passages: keyed by (sha256, format).
+    gone_by_sha: dict[tuple[str, str], list[str]] = {}
+    for path, e in old_files.items():
+        if path not in present:
+            gone_by_sha.setdefault((e.sha256, e.format), []).append(path)
+    any_by_sha = {(e.sha256, e.format): path for path, e in old_files.items()}
     for doc in fresh:
         entry = old_files.get(doc.path)
         if entry is not None and (entry.sha256, entry.format) == (doc.sha256, doc.format):
             if recut:
                 plan.to_chunk.append(doc)
-                continue
-            plan.kept[doc.path] = _entry(doc, entry)
-            if (entry.size, entry.mtime_ns) != (doc.size, doc.mtime_ns):
-                plan.touched = True
             else:
-                plan.settling.append(doc.mtime_ns)
+                plan.kept[doc.path] = _entry(doc, entry)
+                if (entry.size, entry.mtime_ns) != (doc.size, doc.mtime_ns):
+                    plan.touched = True
+                else:
+                    plan.settling.append(doc.mtime_ns)
             continue
         (plan.changed if entry is not None else plan.added).append(doc.path)
         twins = gone_by_sha.get((doc.sha256, doc.format))
@@ -121,19 +169,9 @@ def plan_sync(
             plan.added.remove(doc.path)
         if source is None or recut:
             plan.to_chunk.append(doc)
-            continue
-        plan.kept[doc.path] = _entry(doc, old_files[source])
-        plan.reuse_from[doc.path] = source
-    renamed_from = {r["from"] for r in plan.renamed}
-    plan.removed = sorted(p for p in old_files if p not in present and p not in renamed_from)
-    recutting = {d.path for d in plan.to_chunk}
-    plan.removed += sorted(
-        p
-        for p in old_files
-        if p in present and p not in plan.kept and p not in plan.changed and p not in recutting
-    )
-    plan.skipped.sort(key=lambda s: s.path)
-    return plan
+        else:
+            plan.kept[doc.path] = _entry(doc, old_files[source])
+            plan.reuse_from[doc.path] = source
 
 
 def _provably_unchanged(entry: FileEntry, ref: FileRef, scanned_at: int) -> bool:
