@@ -1,13 +1,19 @@
 """docqa's indexing side: documents -> passages -> vectors -> store.
 
+This package's ``__all__`` is its public API: ``qa``, the app (``webapp``, ``app.py``) and the
+CLI import from ``index`` only, never from its modules (``tests/test_layers.py`` checks), so
+the modules can be reorganised without touching them.
+
 Nothing heavy happens at import: the model and FAISS load when first used.
 """
 
 from __future__ import annotations
 
+from .backends import AUTO as AUTO_BACKEND
+from .backends import BACKENDS
 from .builder import build_index
 from .config import IndexConfig, default_index_dir
-from .documents import FORMATS, read_document, walk_folder
+from .documents import FORMATS, FileRef, read_document, walk_folder
 from .encoders import (
     DEFAULT_MODEL,
     Encoder,
@@ -17,9 +23,11 @@ from .encoders import (
     model_name,
 )
 from .errors import (
+    AuthConfigError,
     BackendError,
     DocqaError,
     DocsNotFoundError,
+    ExposureError,
     IndexBusyError,
     IndexCorruptError,
     IndexFormatError,
@@ -29,21 +37,37 @@ from .errors import (
     ModelMismatchError,
     SourceUnavailableError,
 )
+from .generations import current_generation
+from .lexical import STOPWORDS, LexicalHit
+from .manifest import FileEntry, Manifest, read_manifest
 from .passage import Passage, format_citation
+from .pdflock import PDFIUM_LOCK
 from .progress import Progress
 from .skips import SkipCode, Skipped
+from .splitting import line_spans, sentence_spans
 from .store import IndexSnapshot, open_snapshot
-from .summary import BuildSummary
+from .subset import Subset
+from .summary import BuildSummary, skipped_report
+from .textstream import TextStream
+from .verify import VerifyReport, verify_index
 from .version import __version__
 
 __all__ = [
+    "AUTO_BACKEND",
+    "BACKENDS",
     "DEFAULT_MODEL",
     "FORMATS",
+    "PDFIUM_LOCK",
+    "STOPWORDS",
+    "AuthConfigError",
     "BackendError",
     "BuildSummary",
     "DocqaError",
     "DocsNotFoundError",
     "Encoder",
+    "ExposureError",
+    "FileEntry",
+    "FileRef",
     "HashingEncoder",
     "IndexBusyError",
     "IndexConfig",
@@ -51,7 +75,9 @@ __all__ = [
     "IndexFormatError",
     "IndexNotFoundError",
     "IndexSnapshot",
+    "LexicalHit",
     "LexicalIndexMissingError",
+    "Manifest",
     "ModelLoadError",
     "ModelMismatchError",
     "Passage",
@@ -60,13 +86,22 @@ __all__ = [
     "SkipCode",
     "Skipped",
     "SourceUnavailableError",
+    "Subset",
+    "TextStream",
+    "VerifyReport",
     "__version__",
     "build_index",
+    "current_generation",
     "default_index_dir",
     "format_citation",
+    "line_spans",
     "load_encoder",
     "model_name",
     "open_snapshot",
     "read_document",
+    "read_manifest",
+    "sentence_spans",
+    "skipped_report",
+    "verify_index",
     "walk_folder",
 ]

@@ -16,13 +16,19 @@ from typing import Any
 
 import click
 
-from index import __version__
-from index.backends import AUTO, BACKENDS
-from index.builder import BuildSummary, build_index, skipped_report
-from index.config import IndexConfig, default_index_dir
-from index.errors import DocqaError
-from index.generations import current_generation
-from index.manifest import read_manifest
+from index import AUTO_BACKEND as AUTO
+from index import (
+    BACKENDS,
+    BuildSummary,
+    DocqaError,
+    IndexConfig,
+    __version__,
+    build_index,
+    current_generation,
+    default_index_dir,
+    read_manifest,
+    skipped_report,
+)
 from webapp.access import check_exposure, read_auth
 from webapp.server import DEFAULT_MAX_UPLOAD_MB, ServeOptions
 
@@ -172,8 +178,7 @@ def _build(
 
 def _model_of(index_dir: Path) -> str:
     """The model an existing index was built with, so re-indexing never switches models silently."""
-    from index.encoders import DEFAULT_MODEL
-    from index.errors import IndexCorruptError, IndexNotFoundError
+    from index import DEFAULT_MODEL, IndexCorruptError, IndexNotFoundError
 
     try:
         return read_manifest(current_generation(index_dir)).model
@@ -373,7 +378,7 @@ def verify_cmd(index_dir: Path | None, docs: Path | None, as_json: bool) -> None
 
     Exits 1 when anything disagrees or a file changed since indexing.
     """
-    from index.verify import verify_index
+    from index import verify_index
 
     with _errors():
         report = verify_index(_resolve_index(index_dir, docs), docs=docs)

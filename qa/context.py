@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.documents import FORMATS, FileRef, Skipped, read_document
-from index.errors import SourceUnavailableError
-from index.passage import Passage
-from index.textstream import TextStream
+from index import (
+    FORMATS,
+    FileRef,
+    Passage,
+    Skipped,
+    SourceUnavailableError,
+    TextStream,
+    read_document,
+)
 
 __all__ = ["PassageContext", "passage_context"]
 

@@ -10,12 +10,17 @@ from pathlib import Path
 
 import numpy as np
 
-from index.encoders import Encoder, load_encoder, model_name
-from index.errors import ModelMismatchError
-from index.generations import current_generation
-from index.lexical import LexicalHit
-from index.manifest import Manifest
-from index.store import IndexSnapshot, open_snapshot
+from index import (
+    Encoder,
+    IndexSnapshot,
+    LexicalHit,
+    Manifest,
+    ModelMismatchError,
+    current_generation,
+    load_encoder,
+    model_name,
+    open_snapshot,
+)
 
 from . import fusion
 from .answerline import answer_spans

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.errors import DocqaError
+from index import DocqaError
 from qa.results import Result
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.errors import DocqaError
+from index import DocqaError
 from qa.context import passage_context
 from qa.results import Result
 

@@ -6,8 +6,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 
-from index.errors import DocqaError
-from index.manifest import Manifest
+from index import DocqaError, Manifest
 from qa.background import BackgroundSync, SyncStatus
 from qa.retriever import Retriever
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.errors import DocqaError
+from index import DocqaError
 from qa.background import BackgroundSync
 from qa.results import Result
 from qa.retriever import MODES, Retriever
