@@ -75,3 +75,23 @@ def test_the_check_catches_every_way_past_the_public_api(source: str, expected: 
 def test_every_public_name_of_index_exists() -> None:
     missing = [name for name in index.__all__ if not hasattr(index, name)]
     assert missing == []
+
+
+def test_index_modules_import_from_each_other_never_from_the_package_init() -> None:
+    """``index/__init__`` imports its modules to export their names; a module that imported a
+    name back from it would depend on the order ``__init__`` runs in (an import cycle)."""
+    cycles = []
+    for path in sorted((ROOT / "index").rglob("*.py")):
+        package = "index" if path.parent.name == "index" else f"index.{path.parent.name}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            target = node.module if node.level == 0 else package.rsplit(".", node.level - 1)[0]
+            target = target if node.level == 0 or not node.module else f"{target}.{node.module}"
+            if target == "index":
+                cycles += [
+                    f"{path.relative_to(ROOT)}:{node.lineno} {a.name}"
+                    for a in node.names
+                    if a.name not in INDEX_MODULES
+                ]
+    assert cycles == []
