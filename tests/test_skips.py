@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from helpers import RecordingEncoder
@@ -118,3 +119,46 @@ def test_a_file_indexed_with_a_problem_is_reported_as_degraded(tmp_path: Path) -
     assert [(s["path"], s["code"], s.get("indexed")) for s in summary.files_skipped] == [
         ("bad.txt", "degraded", True)
     ]
+
+
+class _Refusing:
+    """Stands in for the reader of new files: every file is refused with ``code``."""
+
+    code = SkipCode.UNEXTRACTABLE
+    reads: ClassVar[list[str]] = []
+
+    def __init__(self, fp, count_tokens, max_tokens):  # type: ignore[no-untyped-def]
+        self.fp, self.skipped = fp, None
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        type(self).reads.append(self.fp.path)
+        self.skipped = Skipped(self.fp.path, type(self).code, f"refused as {type(self).code}")
+        return iter(())
+
+
+@pytest.mark.parametrize(
+    ("code", "read_again"),
+    [
+        (SkipCode.UNEXTRACTABLE, False),
+        (SkipCode.NO_TEXT, False),
+        (SkipCode.UNREADABLE, True),
+        (SkipCode.READER_FAILED, True),
+    ],
+)
+def test_the_code_alone_decides_whether_the_next_sync_reads_a_skipped_file_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: SkipCode, read_again: bool
+) -> None:
+    import index.assemble
+
+    docs, config = tmp_path / "docs", IndexConfig(index_dir=tmp_path / "index", model="hashing")
+    _write(docs, {"good.md": "A paragraph of text.\n"})
+    build_index(docs, config, encoder=RecordingEncoder())
+    _write(docs, {"odd.md": "Text the reader refuses.\n"})
+    monkeypatch.setattr(_Refusing, "code", code)
+    monkeypatch.setattr(_Refusing, "reads", [])
+    monkeypatch.setattr(index.assemble, "FilePassages", _Refusing)
+    first = build_index(docs, config, encoder=RecordingEncoder())
+    assert [(s["path"], s["code"]) for s in first.files_skipped] == [("odd.md", code.value)]
+    again = build_index(docs, config, encoder=RecordingEncoder())
+    assert _Refusing.reads == (["odd.md", "odd.md"] if read_again else ["odd.md"])
+    assert [(s["path"], s["code"]) for s in again.files_skipped] == [("odd.md", code.value)]

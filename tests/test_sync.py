@@ -239,6 +239,26 @@ def test_model_change_re_embeds_everything_into_a_new_generation(
     assert open_snapshot(tmp_path / "i").manifest.dimension == 16
 
 
+def test_a_model_of_the_same_name_but_another_shape_re_embeds_everything(
+    docs: Path, tmp_path: Path
+) -> None:
+    first = sync(docs, tmp_path / "i")
+    unchanged = RecordingEncoder(dimension=16)
+    unchanged.name = RecordingEncoder().name  # the same name: only its vectors' shape differs
+    assert not sync(docs, tmp_path / "i", unchanged).published  # nothing to embed: not loaded
+    (docs / "a.md").write_text("# A\n\n" + paragraphs(3, "edited"), encoding="utf-8")
+    reshaped = RecordingEncoder(dimension=16)
+    reshaped.name = unchanged.name
+    s = sync(docs, tmp_path / "i", reshaped)
+    assert s.published and s.embedded == s.passages == first.passages
+    assert (s.files_added, s.files_changed, s.files_removed) == (3, 0, 0)  # built from scratch
+    snap = open_snapshot(tmp_path / "i")
+    try:
+        assert snap.manifest.dimension == 16 and snap.all_vectors()[1].shape == (207, 16)
+    finally:
+        snap.close()
+
+
 def test_cli_json_has_the_sync_keys(docs: Path, tmp_path: Path) -> None:
     args = ["index", str(docs), "--index", str(tmp_path / "i"), "--model", "hashing", "--json"]
     CliRunner().invoke(cli, args)
