@@ -141,7 +141,7 @@ def write_corpus(
     spec: CorpusSpec, docs: Path, *, progress: Callable[[str, int, int], None] | None = None
 ) -> None:
     """Write every file of ``spec`` under ``docs`` with an mtime an hour back, so that a sync
-    may trust their size and mtime (files changed within 2 s are re-read: index/sync.RACY_NS)."""
+    may trust their size and mtime (files changed within 2 s are re-read: index/plan.RACY_NS)."""
     past = time.time_ns() - 3600 * 10**9
     for k in range(spec.files):
         path = doc_path(docs, k)

@@ -1,15 +1,19 @@
 """docqa's indexing side: documents -> passages -> vectors -> store.
 
+This package's ``__all__`` is its public API: ``qa``, the app (``webapp``, ``app.py``) and the
+CLI import from ``index`` only, never from its modules (``tests/test_layers.py`` checks), so
+the modules can be reorganised without touching them.
+
 Nothing heavy happens at import: the model and FAISS load when first used.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .builder import BuildSummary, Progress, build_index
+from .backends import AUTO as AUTO_BACKEND
+from .backends import BACKENDS
+from .builder import build_index
 from .config import IndexConfig, default_index_dir
-from .documents import read_document, walk_folder
+from .documents import FileRef, read_document, walk_folder
 from .encoders import (
     DEFAULT_MODEL,
     Encoder,
@@ -19,9 +23,11 @@ from .encoders import (
     model_name,
 )
 from .errors import (
+    AuthConfigError,
     BackendError,
     DocqaError,
     DocsNotFoundError,
+    ExposureError,
     IndexBusyError,
     IndexCorruptError,
     IndexFormatError,
@@ -33,18 +39,38 @@ from .errors import (
     SourceUnavailableError,
 )
 from .formats.registry import BUILTIN_FORMATS, FORMATS, Format, FormatRegistry, Locator, SourceView
+from .generations import current_generation
+from .lexical import STOPWORDS, LexicalHit
+from .manifest import FileEntry, Manifest, read_manifest
 from .passage import Passage, format_citation
+from .pdflock import PDFIUM_LOCK
+from .progress import Progress
+from .sentences import line_spans, sentence_spans
+from .skips import SkipCode, Skipped
 from .store import IndexSnapshot, open_snapshot
+from .subset import Subset
+from .summary import BuildSummary, skipped_report
+from .textstream import TextStream
+from .verify import VerifyReport, verify_index
+from .version import __version__
 
 __all__ = [
+    "AUTO_BACKEND",
+    "BACKENDS",
     "BUILTIN_FORMATS",
     "DEFAULT_MODEL",
     "FORMATS",
+    "PDFIUM_LOCK",
+    "STOPWORDS",
+    "AuthConfigError",
     "BackendError",
     "BuildSummary",
     "DocqaError",
     "DocsNotFoundError",
     "Encoder",
+    "ExposureError",
+    "FileEntry",
+    "FileRef",
     "Format",
     "FormatRegistry",
     "HashingEncoder",
@@ -54,23 +80,36 @@ __all__ = [
     "IndexFormatError",
     "IndexNotFoundError",
     "IndexSnapshot",
+    "LexicalHit",
     "LexicalIndexMissingError",
     "Locator",
+    "Manifest",
     "ModelLoadError",
     "ModelMismatchError",
     "Passage",
     "Progress",
     "QueryError",
     "SentenceTransformerEncoder",
+    "SkipCode",
+    "Skipped",
     "SourceUnavailableError",
     "SourceView",
+    "Subset",
+    "TextStream",
+    "VerifyReport",
     "__version__",
     "build_index",
+    "current_generation",
     "default_index_dir",
     "format_citation",
+    "line_spans",
     "load_encoder",
     "model_name",
     "open_snapshot",
     "read_document",
+    "read_manifest",
+    "sentence_spans",
+    "skipped_report",
+    "verify_index",
     "walk_folder",
 ]

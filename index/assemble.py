@@ -10,28 +10,32 @@ not grow with the size of a file or of the corpus.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import islice
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from .documents import Fingerprint, Skipped
+from .documents import Fingerprint
 from .encoders import Encoder
 from .filepassages import FilePassages
+from .generations import new_segment
 from .legacy import LegacyVectors
 from .manifest import FileEntry, Manifest
 from .passage import Passage
+from .plan import SyncPlan
+from .progress import Progress
+from .skips import SkipCode, Skipped
 from .store import IndexSnapshot
-from .sync import SyncPlan
 from .writer import SegmentWriter
 
-__all__ = ["Assembly", "VectorSource", "assemble"]
-
-# progress(stage, done, total); here stage is "embedding", counted in bytes of new files.
-Progress = Callable[[str, int, int], None]
+__all__ = ["Assembly", "VectorSource", "assemble_changes", "segment_writer"]
 
 # Passages cut, looked up and embedded together.
 _BATCH = 256
@@ -57,20 +61,54 @@ class Assembly:
     skipped: list[Skipped] = field(default_factory=list)
     deleted: dict[str, list[int]] = field(default_factory=dict)
     embedded: int = 0  # distinct passages sent to the model (or that would be, in a dry run)
+    written: int = 0  # passages written into the new segment
     removed: int = 0  # passages that left the index: deleted, with no same content written
     next_id: int = 1
 
 
-def assemble(
+@contextmanager
+def segment_writer(
+    index_dir: Path, dimension: int, *, next_segment: int, dry_run: bool
+) -> Iterator[SegmentWriter]:
+    """A writer into a new segment folder, or, for a dry run, into a scratch folder that is
+    deleted afterwards (a dry run writes nothing to the index). A sync that fails removes its
+    folder; one killed leaves it to the next sync's garbage collection."""
+    if dry_run:
+        with tempfile.TemporaryDirectory(prefix="docqa-dry-run-") as scratch:
+            writer = SegmentWriter(Path(scratch), dimension, vectors=False)
+            try:
+                yield writer
+            finally:
+                writer.close()
+        return
+    folder = new_segment(index_dir, next_segment)
+    try:
+        writer = SegmentWriter(folder, dimension)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    try:
+        yield writer
+    except BaseException:
+        writer.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    writer.close()
+    if not writer.count:
+        shutil.rmtree(folder, ignore_errors=True)  # only deletions: no segment to list
+
+
+def assemble_changes(
     plan: SyncPlan,
-    writer: SegmentWriter,
+    writer: SegmentWriter | None,
     previous: VectorSource | None,
     encoder: Callable[[], Encoder],
     progress: Progress | None = None,
 ) -> Assembly:
     """Write the new and moved files of ``plan`` into ``writer`` in path order and collect the
     deletions. ``encoder`` is called only when a file has to be read; without vectors in
-    ``writer`` nothing is embedded (dry run). ``previous`` is the current generation (its
+    ``writer`` nothing is embedded (dry run). ``writer`` may be None when the plan has nothing
+    to write (no new content, no renamed or copied file): only deletions are collected. ``previous`` is the current generation (its
     untouched files stay) or an old-format index (vectors reused, every file written anew)."""
     return _Assembler(plan, writer, previous, encoder, progress).run()
 
@@ -79,7 +117,7 @@ class _Assembler:
     def __init__(
         self,
         plan: SyncPlan,
-        writer: SegmentWriter,
+        writer: SegmentWriter | None,
         previous: VectorSource | None,
         encoder: Callable[[], Encoder],
         progress: Progress | None,
@@ -106,20 +144,28 @@ class _Assembler:
                 self._read(fresh[path])
             else:
                 self._carry(path)
+        self.out.written = self.writer.count if self.writer is not None else 0
+        self._count_deletions(old_files.keys() - untouched)
+        return self.out
+
+    def _count_deletions(self, gone_paths: set[str]) -> None:
+        """The old passages of files changed, removed or re-read, and how many distinct
+        contents left the index with them (written again by none of the new passages)."""
         if self.snapshot is not None:
-            self.out.deleted = self.snapshot.deleted_ids(old_files.keys() - untouched)
+            self.out.deleted = self.snapshot.deleted_ids(gone_paths) if gone_paths else {}
             gone = Counter(self.snapshot.hashes(self.out.deleted))
-            gone.subtract(Counter(self.writer.hashes()))
-            self.out.removed = sum(n for n in gone.values() if n > 0)
         elif isinstance(self.previous, LegacyVectors):  # an upgrade writes every file anew
             gone = Counter(self.previous.hashes())
+        else:
+            return
+        if self.writer is not None:
             gone.subtract(Counter(self.writer.hashes()))
-            self.out.removed = sum(n for n in gone.values() if n > 0)
-        return self.out
+        self.out.removed = sum(n for n in gone.values() if n > 0)
 
     def _carry(self, path: str) -> None:
         """A file whose content the current generation holds under another path."""
         assert self.snapshot is not None  # a plan reuses passages only from an open index
+        assert self.writer is not None  # a plan with files to carry gets a writer
         originals = self.snapshot.source_passages(self.plan.reuse_from[path])
         passages = [replace(p, source=path, id=self._id()) for p in originals]
         vectors = (
@@ -130,6 +176,7 @@ class _Assembler:
 
     def _read(self, fp: Fingerprint) -> None:
         """A file with new content: cut, embedded where needed, written a batch at a time."""
+        assert self.writer is not None  # a plan with files to read gets a writer
         enc = self.encoder()
         reader = FilePassages(fp, enc.count_tokens, enc.max_tokens)
         count = 0
@@ -141,12 +188,10 @@ class _Assembler:
         self.done += fp.size
         self._report(0)
         if reader.skipped is not None or count == 0:
-            reason = reader.skipped.reason if reader.skipped else _NO_PARAGRAPHS
-            if reason.startswith("cannot read"):  # a read error may not last: try again next time
-                self.out.skipped.append(Skipped(fp.path, reason))
-            else:
-                skip = Skipped(fp.path, reason, fp.size, fp.ref.mtime_ns, fp.sha256)
-                self.out.skipped.append(skip)
+            skip = reader.skipped or Skipped(fp.path, SkipCode.NO_PARAGRAPHS, _NO_PARAGRAPHS)
+            if not skip.code.retried:  # the content is the reason: skipped unread until it changes
+                skip = replace(skip, size=fp.size, mtime_ns=fp.ref.mtime_ns, sha256=fp.sha256)
+            self.out.skipped.append(skip)
             return
         self.out.files[fp.path] = FileEntry(
             reader.sha256,
@@ -165,6 +210,7 @@ class _Assembler:
 
     def _vectors(self, batch: Sequence[tuple[Passage, str]], enc: Encoder) -> np.ndarray | None:
         """One vector per passage of ``batch``: found in this sync or the old index, or embedded."""
+        assert self.writer is not None
         texts = {p.content_hash: text for p, text in batch}
         found: dict[str, np.ndarray] = {}
         new_ids = self.writer.ids_by_hash(texts)

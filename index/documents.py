@@ -13,6 +13,7 @@ from .errors import DocsNotFoundError
 from .formats import Extracted, ExtractError
 from .formats.registry import BUILTIN_FORMATS, Format, FormatRegistry
 from .paragraphs import Block
+from .skips import SkipCode, Skipped
 from .textstream import invalid_bytes, text_encoding
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ __all__ = [
     "Document",
     "FileRef",
     "Fingerprint",
+    "SkipCode",
     "Skipped",
     "decode_text",
     "fingerprint",
@@ -47,19 +49,6 @@ class FileRef:
     def __post_init__(self) -> None:
         if self.format is None:
             object.__setattr__(self, "format", BUILTIN_FORMATS.for_path(self.abspath))
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A file that was not indexed, and why. ``size``, ``mtime_ns`` and ``sha256`` are set when
-    the file's content is the reason: a later sync skips the file again without reading it while
-    size and mtime stay the same, or without cutting it while its content does."""
-
-    path: str
-    reason: str
-    size: int | None = None
-    mtime_ns: int | None = None
-    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +105,9 @@ def walk_folder(
         abspath = Path(entry.path)
         if not _is_utf8(rel):  # bytes that are no UTF-8 come back as lone surrogates
             shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            skipped.append(Skipped(shown, "file name is not valid UTF-8; rename the file"))
+            skipped.append(
+                Skipped(shown, SkipCode.BAD_NAME, "file name is not valid UTF-8; rename the file")
+            )
             continue
         ext = os.path.splitext(entry.name)[1].lower()
         fmt = formats.for_suffix(ext)
@@ -125,18 +116,22 @@ def walk_folder(
         except OSError:
             is_file = False
         if not is_file:
-            skipped.append(Skipped(rel, _not_a_file(abspath)))
+            skipped.append(Skipped(rel, SkipCode.NOT_A_FILE, _not_a_file(abspath)))
             continue
         if fmt is None:
             supported = ", ".join(formats.suffixes)
             skipped.append(
-                Skipped(rel, f"unsupported file type {ext or '(none)'!r}; docqa reads {supported}")
+                Skipped(
+                    rel,
+                    SkipCode.UNSUPPORTED,
+                    f"unsupported file type {ext or '(none)'!r}; docqa reads {supported}",
+                )
             )
             continue
         try:
             st = entry.stat()
         except OSError as exc:
-            skipped.append(Skipped(rel, f"cannot read: {exc.strerror or exc}"))
+            skipped.append(Skipped(rel, SkipCode.UNREADABLE, f"cannot read: {exc.strerror or exc}"))
             continue
         found.append(FileRef(rel, abspath, st.st_size, st.st_mtime_ns, fmt))
     found.sort(key=lambda f: f.path)
@@ -153,7 +148,8 @@ def _walk(folder: str, rel: str, skipped: list[Skipped]) -> Iterator[tuple[str, 
         with os.scandir(folder) as it:
             entries = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
     except OSError as exc:
-        skipped.append(Skipped((rel or ".") + "/", f"cannot read folder: {exc.strerror or exc}"))
+        reason = f"cannot read folder: {exc.strerror or exc}"
+        skipped.append(Skipped((rel or ".") + "/", SkipCode.UNREADABLE, reason))
         return
     for entry in entries:
         path = f"{rel}/{entry.name}" if rel else entry.name
@@ -207,12 +203,12 @@ def fingerprint(ref: FileRef) -> Fingerprint | Skipped:
                 digest.update(block)
                 size += len(block)
     except OSError as exc:
-        return Skipped(ref.path, f"cannot read: {exc.strerror or exc}")
+        return Skipped(ref.path, SkipCode.UNREADABLE, f"cannot read: {exc.strerror or exc}")
     sha = digest.hexdigest()
     if not size:
-        return Skipped(ref.path, "empty file", size, ref.mtime_ns, sha)
+        return Skipped(ref.path, SkipCode.EMPTY, "empty file", size, ref.mtime_ns, sha)
     if nul and text_encoding(head)[0] == "utf-8":
-        return Skipped(ref.path, _BINARY, size, ref.mtime_ns, sha)
+        return Skipped(ref.path, SkipCode.BINARY, _BINARY, size, ref.mtime_ns, sha)
     return Fingerprint(ref, fmt.name, sha, size)
 
 
@@ -221,18 +217,18 @@ def read_document(ref: FileRef) -> Document | Skipped:
     try:
         data = ref.abspath.read_bytes()
     except OSError as exc:
-        return Skipped(ref.path, f"cannot read: {exc.strerror or exc}")
+        return Skipped(ref.path, SkipCode.UNREADABLE, f"cannot read: {exc.strerror or exc}")
     if not data:
-        return Skipped(ref.path, "empty file")
+        return Skipped(ref.path, SkipCode.EMPTY, "empty file")
     fmt = _format(ref)
     if fmt.extract is not None:
         return _extracted(ref, fmt, fmt.extract, data)
     decoded = decode_text(data)
     if decoded is None:
-        return Skipped(ref.path, _BINARY)
+        return Skipped(ref.path, SkipCode.BINARY, _BINARY)
     text, warning = decoded
     if not text.strip():
-        return Skipped(ref.path, "no text (only whitespace)")
+        return Skipped(ref.path, SkipCode.NO_TEXT, "no text (only whitespace)")
     return Document(
         path=ref.path,
         format=fmt.name,
@@ -256,12 +252,11 @@ def _extracted(
     try:
         ex = extract(data)
     except ExtractError as exc:
-        return Skipped(ref.path, str(exc))
+        return Skipped(ref.path, SkipCode.UNEXTRACTABLE, str(exc))
     except Exception as exc:  # a parser bug must not stop the whole folder
         log.warning("cannot extract %s", ref.path, exc_info=True)
-        return Skipped(
-            ref.path, f"cannot read this {fmt.name.upper()} file ({type(exc).__name__}: {exc})"
-        )
+        reason = f"cannot read this {fmt.name.upper()} file ({type(exc).__name__}: {exc})"
+        return Skipped(ref.path, SkipCode.READER_FAILED, reason)
     return Document(
         path=ref.path,
         format=fmt.name,

@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from .cutting import cut_passages, document_passages, document_title
-from .documents import Document, Fingerprint, Skipped, read_document
+from .documents import Document, Fingerprint, read_document
 from .paragraphs import Block, Headings, split_window
 from .passage import Passage
+from .skips import SkipCode, Skipped
 from .textstream import TextStream
 
 __all__ = ["FilePassages"]
@@ -74,7 +75,8 @@ class FilePassages:
                 break
             except OSError as exc:
                 if carry.paragraphs == 0 and not carry.blocks:
-                    self.skipped = Skipped(fp.path, f"cannot read: {exc.strerror or exc}")
+                    reason = f"cannot read: {exc.strerror or exc}"
+                    self.skipped = Skipped(fp.path, SkipCode.UNREADABLE, reason)
                     return
                 # Passages already read stay valid; the rest of the file is missing. The
                 # entry keeps the planned hash and size: the next sync reads the file again
@@ -89,7 +91,7 @@ class FilePassages:
             yield from carry.cut(fp, self._count, self._max, final=False)
         yield from carry.cut(fp, self._count, self._max, final=True)
         if blank:
-            self.skipped = Skipped(fp.path, "no text (only whitespace)")
+            self.skipped = Skipped(fp.path, SkipCode.NO_TEXT, "no text (only whitespace)")
         self.sha256, self.size, self.warning = stream.sha256, stream.size, stream.warning
         self.title = document_title(fp.path)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import IndexCorruptError
+from .skips import Skipped
 
 __all__ = [
     "FORMAT_VERSION",
@@ -76,7 +77,7 @@ class Manifest:
     files: dict[str, FileEntry] = field(default_factory=dict)
     scanned_at_ns: int = 0  # when the build looked at the files (time.time_ns())
     data_sizes: dict[str, int] = field(default_factory=dict)  # byte size of each data file
-    skipped: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # files left out, and why
     docqa_version: str = ""
     segments: list[SegmentEntry] = field(default_factory=list)
     next_segment: int = 1  # segment names are never reused, even after a segment is deleted
@@ -94,6 +95,7 @@ def write_manifest(folder: Path, manifest: Manifest) -> None:
     # keeps it readable and diffable.
     data["files"] = {path: vars(entry) for path, entry in manifest.files.items()}
     data["segments"] = [vars(entry) for entry in manifest.segments]
+    data["skipped"] = [skip.record() for skip in manifest.skipped]
     text = json.dumps(data, sort_keys=True, ensure_ascii=False)
     text = text.replace('}, "', '},\n "')
     tmp = folder / (MANIFEST_NAME + ".tmp")
@@ -130,8 +132,9 @@ def read_manifest(folder: Path) -> Manifest:
     try:
         data["files"] = {k: FileEntry(**v) for k, v in data.get("files", {}).items()}
         data["segments"] = [SegmentEntry(**v) for v in data.get("segments", [])]
+        data["skipped"] = [Skipped.from_record(v) for v in data.get("skipped", [])]
         return Manifest(**data)
-    except (TypeError, AttributeError) as exc:
+    except (TypeError, AttributeError, KeyError, ValueError) as exc:
         raise IndexCorruptError(
             f"malformed manifest {str(path)!r} ({exc}); rebuild with docqa index --full"
         ) from exc

@@ -14,7 +14,7 @@ import heapq
 import logging
 import math
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
@@ -24,6 +24,7 @@ import numpy as np
 from .generations import new_generation, new_segment, publish
 from .manifest import Manifest, SegmentEntry, write_manifest
 from .passage import Passage
+from .progress import Progress
 from .segment import Segment
 from .writer import SegmentWriter
 
@@ -85,7 +86,7 @@ def merge_segments(
     index_dir: Path,
     manifest: Manifest,
     *,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> Path | None:
     """Merge what the policy asks for in the published generation, whose manifest is
     ``manifest``, publishing a generation after each merge (call holding the write lock).
@@ -115,7 +116,7 @@ def _merge(
     index_dir: Path,
     manifest: Manifest,
     names: list[str],
-    progress: Callable[[str, int, int], None] | None,
+    progress: Progress | None,
 ) -> SegmentEntry:
     entries = {s.name: s for s in manifest.segments}
     inputs = [

@@ -1,9 +1,10 @@
 """A published generation as one read-only index: its segments searched together, less the
 passages deleted from them since they were written.
 
-Dense search asks every segment's vector index (deletions excluded inside the search) and keeps
-the best; the word search scores every segment's matches with BM25 statistics summed over all
-segments (as Lucene does), so a passage scores the same whichever segment holds it.
+Dense search asks every segment's vector index (:mod:`index.densesearch`) and keeps the best;
+the word search (:mod:`index.wordsearch`) scores every segment's matches with BM25 statistics
+summed over all segments (as Lucene does), so a passage scores the same whichever segment
+holds it.
 """
 
 from __future__ import annotations
@@ -14,23 +15,21 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from itertools import groupby
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from . import lexical, wordsearch
+from .densesearch import DenseSearch
 from .errors import IndexCorruptError, IndexFormatError
 from .generations import current_generation
 from .manifest import FORMAT_VERSION, Manifest, SegmentEntry, read_manifest
 from .passage import Passage
-from .rows import faiss_module
 from .segment import Segment
 from .subset import Subset
 
 __all__ = ["IndexSnapshot", "open_snapshot"]
 
 _ORDER = lambda p: (p.source, p.paragraph, p.part)  # noqa: E731 - document order
-_CHUNK = 65536
 
 
 class IndexSnapshot:
@@ -59,24 +58,11 @@ class IndexSnapshot:
                 f"{self.manifest.format_version}); upgrade it with docqa index "
                 f"{self.manifest.docs_root} --index {index_dir} (its vectors are reused)"
             )
-        root = folder.parent.parent / "segments"
         self.segments: list[Segment] = []
         # Segments that could not be opened (with ``tolerate``): name -> what is wrong.
         self.damaged: dict[str, str] = {}
         try:
-            for entry in self.manifest.segments:
-                seg = (reuse or {}).get(entry.name)
-                if seg is None or seg.entry.checksums != entry.checksums:
-                    try:
-                        seg = Segment(
-                            root / entry.name, entry, self.manifest.dimension, verify=verify
-                        )
-                    except IndexCorruptError as exc:
-                        if not tolerate:
-                            raise
-                        self.damaged[entry.name] = str(exc)
-                        continue
-                self.segments.append(seg.acquire())
+            self._open_segments(reuse or {}, verify=verify, tolerate=tolerate)
         except BaseException:
             self.close()
             raise
@@ -95,7 +81,23 @@ class IndexSnapshot:
                 f"index generation {str(folder)!r} is inconsistent: its segments hold {live} "
                 f"passages, its manifest says {self.manifest.passages}; run docqa index to repair it"
             )
-        self._selectors: dict[str, Any] = {}
+        self._dense = DenseSearch(self._deleted)
+
+    def _open_segments(self, reuse: Mapping[str, Segment], *, verify: bool, tolerate: bool) -> None:
+        """Open the manifest's segments (reusing those of ``reuse`` unchanged since); with
+        ``tolerate``, one that cannot be opened is set apart in ``damaged``."""
+        root = self.folder.parent.parent / "segments"
+        for entry in self.manifest.segments:
+            seg = reuse.get(entry.name)
+            if seg is None or seg.entry.checksums != entry.checksums:
+                try:
+                    seg = Segment(root / entry.name, entry, self.manifest.dimension, verify=verify)
+                except IndexCorruptError as exc:
+                    if not tolerate:
+                        raise
+                    self.damaged[entry.name] = str(exc)
+                    continue
+            self.segments.append(seg.acquire())
 
     def _without_damage(self) -> Manifest:
         """The manifest of what survives: the healthy segments, and only the files all of
@@ -153,43 +155,7 @@ class IndexSnapshot:
         if k <= 0:
             return []
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
-        found: list[tuple[float, int]] = []
-        for seg in self._live_segments():
-            if exact:
-                found += self._exact(seg, q, k, within)
-                continue
-            selector = within.selector if within is not None else self._selector(seg)
-            scores, ids = seg.search(q, k, selector)
-            found += [(float(s), int(i)) for s, i in zip(scores, ids, strict=True) if i >= 0]
-        best = heapq.nlargest(k, found, key=lambda pair: (pair[0], -pair[1]))
-        return [(i, s) for s, i in best]
-
-    def _exact(
-        self, seg: Segment, q: np.ndarray, k: int, within: Subset | None
-    ) -> list[tuple[float, int]]:
-        out: list[tuple[float, int]] = []
-        for ids, matrix in seg.chunks(_CHUNK):
-            scores = matrix @ q
-            keep = ~np.isin(ids, self._deleted[seg.name])
-            if within is not None:
-                keep &= np.isin(ids, within.ids) != within.excluded
-            ids, scores = ids[keep], scores[keep]
-            top = np.argsort(-scores, kind="stable")[:k]
-            out += [(float(scores[t]), int(ids[t])) for t in top]
-        return heapq.nlargest(k, out)
-
-    def _selector(self, seg: Segment) -> Any:
-        """A FAISS selector that leaves out the segment's deleted passages (None: none are)."""
-        deleted = self._deleted[seg.name]
-        if not len(deleted):
-            return None
-        if seg.name not in self._selectors:
-            faiss = faiss_module()
-            batch = faiss.IDSelectorBatch(deleted)
-            selector = faiss.IDSelectorNot(batch)
-            selector.refs = batch  # FAISS holds only a pointer: keep the batch alive
-            self._selectors[seg.name] = selector
-        return self._selectors[seg.name]
+        return self._dense.search(self._live_segments(), q, k, within, exact)
 
     # words
 
@@ -228,12 +194,7 @@ class IndexSnapshot:
 
     def live_ids_of(self, sources: Iterable[str]) -> list[int]:
         """The ids of the passages of the files ``sources`` in this generation."""
-        names = json.dumps(list(sources))
-        ids: list[int] = []
-        for seg in self._live_segments():
-            found = np.asarray(seg.ids_of_sources(names), dtype=np.int64)
-            ids += found[~np.isin(found, self._deleted[seg.name])].tolist()
-        return ids
+        return [pid for ids in self.deleted_ids(sources).values() for pid in ids]
 
     def deleted_ids(self, sources: Iterable[str]) -> dict[str, list[int]]:
         """The ids of the passages of ``sources`` by segment: what deleting those files deletes."""
@@ -288,13 +249,7 @@ class IndexSnapshot:
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """Every live vector at once: ``(ids, matrix)`` with ``matrix[i]`` the vector of ``ids[i]``."""
-        ids, rows = [np.zeros(0, np.int64)], [np.zeros((0, self.manifest.dimension), np.float32)]
-        for seg in self.segments:
-            for chunk_ids, matrix in seg.chunks(_CHUNK):
-                keep = ~np.isin(chunk_ids, self._deleted[seg.name])
-                ids.append(chunk_ids[keep])
-                rows.append(np.asarray(matrix[keep], dtype=np.float32))
-        return np.concatenate(ids), np.concatenate(rows)
+        return self._dense.all_vectors(self.segments, self.manifest.dimension)
 
     def close(self) -> None:
         """Let go of the segments (each closes when no other snapshot uses it)."""

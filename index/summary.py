@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .documents import Skipped
 from .errors import IndexNotFoundError
 from .generations import current_generation
 from .manifest import FileEntry
-from .sync import SyncPlan
+from .plan import SyncPlan
+from .skips import SkipCode, Skipped
 
 __all__ = ["BuildSummary", "Report", "skipped_report"]
 
@@ -26,7 +26,7 @@ class BuildSummary:
     """
 
     files_indexed: int
-    files_skipped: list[dict[str, str]]
+    files_skipped: list[dict[str, Any]]  # path, code, reason (and "indexed": true if degraded)
     passages: int
     embedded: int
     seconds: float
@@ -90,19 +90,20 @@ class Report:
         )
 
 
-def skipped_report(
-    skipped: Sequence[Skipped] | Sequence[dict[str, str]], files: dict[str, FileEntry]
-) -> list[dict[str, Any]]:
-    """Every file left out, with its reason, then every file indexed with a problem (such as
-    undecodable bytes), marked ``"indexed": true``: the ``files_skipped`` the CLI reports."""
+def skipped_report(skipped: Sequence[Skipped], files: dict[str, FileEntry]) -> list[dict[str, Any]]:
+    """Every file left out, with its code and reason, then every file indexed with a problem
+    (such as undecodable bytes), marked ``"indexed": true``: the ``files_skipped`` the CLI
+    reports."""
     out: list[dict[str, Any]] = [
-        {"path": s["path"], "reason": s["reason"]}
-        if isinstance(s, dict)
-        else {"path": s.path, "reason": s.reason}
-        for s in skipped
+        {"path": s.path, "reason": s.reason, "code": s.code.value} for s in skipped
     ]
     out += [
-        {"path": path, "reason": f"indexed with a problem: {e.warning}", "indexed": True}
+        {
+            "path": path,
+            "reason": f"indexed with a problem: {e.warning}",
+            "code": SkipCode.DEGRADED.value,
+            "indexed": True,
+        }
         for path, e in sorted(files.items())
         if e.warning
     ]

@@ -136,7 +136,7 @@ def _disk_problems(
         by_source.setdefault(p.source, []).append(p)
     present = {r.path: r for r in refs}
     disk["removed"] = sorted(m.files.keys() - present.keys())
-    skipped = {s["path"] for s in m.skipped}
+    skipped = {s.path for s in m.skipped}
     disk["added"] = sorted(p for p in present.keys() - m.files.keys() if p not in skipped)
     problems: list[str] = []
     for path in sorted(m.files.keys() & present.keys()):

@@ -9,7 +9,7 @@ Nothing heavy happens at import: the model loads when a Retriever is made.
 
 from __future__ import annotations
 
-from index.errors import (
+from index import (
     DocqaError,
     DocsNotFoundError,
     IndexBusyError,

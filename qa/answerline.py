@@ -20,12 +20,12 @@ from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from index.sentences import line_spans, sentence_spans
+from index import line_spans, sentence_spans
 
 from .words import STOPWORDS, content_words, words
 
 if TYPE_CHECKING:
-    from index.encoders import Encoder
+    from index import Encoder
 
 __all__ = ["EMBEDDING_WEIGHT", "answer_spans", "sentence_scores", "sentence_units"]
 

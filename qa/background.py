@@ -8,9 +8,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from index.builder import BuildSummary, build_index
-from index.config import IndexConfig
-from index.errors import DocqaError
+from index import BuildSummary, DocqaError, IndexConfig, build_index
 
 from .batching import BatchingEncoder
 from .retriever import Retriever

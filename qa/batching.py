@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.encoders import Encoder
+from index import Encoder
 
 __all__ = ["BatchingEncoder"]
 

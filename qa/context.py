@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import BUILTIN_FORMATS, FormatRegistry
-from index.documents import FileRef, Skipped, read_document
-from index.errors import SourceUnavailableError
-from index.passage import Passage
-from index.textstream import TextStream
+from index import (
+    BUILTIN_FORMATS,
+    FileRef,
+    FormatRegistry,
+    Passage,
+    Skipped,
+    SourceUnavailableError,
+    TextStream,
+    read_document,
+)
 
 __all__ = ["PassageContext", "passage_context"]
 

@@ -16,10 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from index import BUILTIN_FORMATS, QueryError
-from index.manifest import Manifest
-from index.store import IndexSnapshot
-from index.subset import Subset
+from index import BUILTIN_FORMATS, IndexSnapshot, Manifest, QueryError, Subset
 
 __all__ = ["Filter", "Subsets", "choices"]
 

@@ -11,10 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.lexical import LexicalHit
-from index.manifest import Manifest
-from index.store import IndexSnapshot
-from index.subset import Subset
+from index import IndexSnapshot, LexicalHit, Manifest, Subset
 
 from . import fusion
 from .answerline import answer_spans

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from index.passage import Passage
+from index import Passage
 
 __all__ = ["Result"]
 

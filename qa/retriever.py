@@ -10,12 +10,17 @@ from pathlib import Path
 
 import numpy as np
 
-from index import QueryError
-from index.encoders import Encoder, load_encoder, model_name
-from index.errors import ModelMismatchError
-from index.generations import current_generation
-from index.manifest import Manifest
-from index.store import IndexSnapshot, open_snapshot
+from index import (
+    Encoder,
+    IndexSnapshot,
+    Manifest,
+    ModelMismatchError,
+    QueryError,
+    current_generation,
+    load_encoder,
+    model_name,
+    open_snapshot,
+)
 
 from .batching import BatchingEncoder
 from .filters import Filter, Subsets

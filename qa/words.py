@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 
-from index import lexical
+from index import STOPWORDS as INDEX_STOPWORDS
 
 __all__ = ["STOPWORDS", "content_words", "stem", "words"]
 
@@ -17,7 +17,7 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 # The word index's English stop words, plus contractions, a few more function words and the
 # words questions are built with ("did", "called", "type").
-STOPWORDS = lexical.STOPWORDS | frozenset(
+STOPWORDS = INDEX_STOPWORDS | frozenset(
     """
     also aren't called can't cannot couldn't d didn't doesn't don't either else ever hadn't
     hasn't haven't he'd he'll he's here's how's however i'd i'll i'm i've isn't it's kind

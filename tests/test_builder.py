@@ -262,7 +262,11 @@ def test_file_emptied_since_last_build_is_skipped_and_its_passages_removed(
     build(docs, index_dir, RecordingEncoder())
     rewrite(docs / "sub" / "notes.txt", "   \n")
     summary = build(docs, index_dir, RecordingEncoder())
-    assert {"path": "sub/notes.txt", "reason": "no text (only whitespace)"} in summary.files_skipped
+    assert {
+        "path": "sub/notes.txt",
+        "reason": "no text (only whitespace)",
+        "code": "no_text",
+    } in summary.files_skipped
     assert {p.source for p in snapshot_passages(index_dir)} == {"guide.md"}
 
 
@@ -357,7 +361,9 @@ def test_manifest_records_how_the_index_was_built(docs: Path, index_dir: Path) -
         assert entry.mtime_ns == (docs / rel).stat().st_mtime_ns
     assert (m.files["guide.md"].passages, m.files["guide.md"].format) == (3, "markdown")
     assert (m.files["sub/notes.txt"].passages, m.files["sub/notes.txt"].format) == (2, "text")
-    assert [{"path": s["path"], "reason": s["reason"]} for s in m.skipped] == summary.files_skipped
+    assert [
+        {"path": s.path, "reason": s.reason, "code": s.code} for s in m.skipped
+    ] == summary.files_skipped
 
 
 def test_degraded_files_are_reported(tmp_path: Path, index_dir: Path) -> None:

@@ -44,6 +44,7 @@ def test_index_json_summary(corpus: Path, tmp_path: Path) -> None:
         {
             "path": "sheet.xlsx",
             "reason": "unsupported file type '.xlsx'; docqa reads .docx, .htm, .html, .markdown, .md, .pdf, .text, .txt",
+            "code": "unsupported",
         }
     ]
     # guide.md: 4 passages (the Rebuilding lead-in and its code block are one); notes: 3.

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from helpers import write_files
 
-from index.documents import Document, FileRef, Skipped, decode_text, read_document, walk_folder
+from index.documents import (
+    Document,
+    FileRef,
+    SkipCode,
+    Skipped,
+    decode_text,
+    read_document,
+    walk_folder,
+)
 from index.errors import DocsNotFoundError
 
 
@@ -137,12 +145,14 @@ def test_format_follows_the_extension(tmp_path: Path, name: str, fmt: str) -> No
 
 
 def test_empty_file_is_skipped(tmp_path: Path) -> None:
-    assert read_bytes_as(tmp_path, b"") == Skipped("doc.txt", "empty file")
+    assert read_bytes_as(tmp_path, b"") == Skipped("doc.txt", SkipCode.EMPTY, "empty file")
 
 
 @pytest.mark.parametrize("data", [b" ", b"\n\n", b" \t\r\n \x0b\x0c"])
 def test_whitespace_only_file_is_skipped(tmp_path: Path, data: bytes) -> None:
-    assert read_bytes_as(tmp_path, data) == Skipped("doc.txt", "no text (only whitespace)")
+    assert read_bytes_as(tmp_path, data) == Skipped(
+        "doc.txt", SkipCode.NO_TEXT, "no text (only whitespace)"
+    )
 
 
 @pytest.mark.parametrize("data", [b"\x00", b"PK\x03\x04\x00\x00binary", b"text\x00more text"])
@@ -150,6 +160,7 @@ def test_binary_file_is_skipped(tmp_path: Path, data: bytes) -> None:
     result = read_bytes_as(tmp_path, data)
     assert isinstance(result, Skipped)
     assert "binary" in result.reason
+    assert result.code is SkipCode.BINARY
 
 
 def test_invalid_utf8_is_replaced_with_a_warning(tmp_path: Path) -> None:
@@ -222,6 +233,7 @@ def test_file_that_vanished_after_the_walk_is_skipped_with_a_reason(tmp_path: Pa
     assert isinstance(result, Skipped)
     assert result.path == "gone.md"
     assert result.reason.startswith("cannot read")
+    assert result.code is SkipCode.UNREADABLE
 
 
 def test_folder_named_like_a_document_is_not_read(tmp_path: Path) -> None:
@@ -245,4 +257,6 @@ def test_read_error_is_reported_not_raised(tmp_path: Path, monkeypatch: pytest.M
         return original(self)
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
-    assert read_document(ref(path)) == Skipped("secret.md", "cannot read: Permission denied")
+    assert read_document(ref(path)) == Skipped(
+        "secret.md", SkipCode.UNREADABLE, "cannot read: Permission denied"
+    )

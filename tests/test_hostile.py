@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
-import index.sync
+import index.plan
 from qa.cli import cli
 
 
@@ -66,7 +66,7 @@ def test_hostile_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     (docs / "loop.md").symlink_to(docs / "loop.md")
     (docs / "dangling.md").symlink_to(docs / "gone.md")
 
-    real_fingerprint = index.sync.fingerprint
+    real_fingerprint = index.plan.fingerprint
 
     def vanish_after_planning(ref):  # type: ignore[no-untyped-def]
         found = real_fingerprint(ref)
@@ -74,7 +74,7 @@ def test_hostile_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
             ref.abspath.unlink()
         return found
 
-    monkeypatch.setattr(index.sync, "fingerprint", vanish_after_planning)
+    monkeypatch.setattr(index.plan, "fingerprint", vanish_after_planning)
     res = CliRunner().invoke(
         cli, ["index", str(docs), "--index", str(tmp_path / "i"), "--model", "hashing", "--json"]
     )
@@ -138,7 +138,7 @@ def test_file_without_read_permission_is_skipped_with_the_systems_reason(tmp_pat
     summary = json.loads(res.stdout)
     assert summary["files_indexed"] == 1
     assert summary["files_skipped"] == [
-        {"path": "secret.md", "reason": "cannot read: Permission denied"}
+        {"path": "secret.md", "reason": "cannot read: Permission denied", "code": "unreadable"}
     ]
 
 
@@ -155,5 +155,9 @@ def test_file_name_that_is_not_utf8_is_skipped_and_the_rest_indexed(tmp_path: Pa
     summary = json.loads(res.stdout)
     assert summary["files_indexed"] == 1
     assert summary["files_skipped"] == [
-        {"path": "latin1-caf\ufffd.txt", "reason": "file name is not valid UTF-8; rename the file"}
+        {
+            "path": "latin1-caf\ufffd.txt",
+            "reason": "file name is not valid UTF-8; rename the file",
+            "code": "bad_name",
+        }
     ]

@@ -27,6 +27,7 @@ from index.generations import (
 from index.manifest import FORMAT_VERSION, FileEntry, Manifest, read_manifest, write_manifest
 from index.passage import Passage
 from index.segment import PASSAGES_DB
+from index.skips import SkipCode, Skipped
 from index.store import IndexSnapshot, open_snapshot
 from index.vectorindex import VECTORS
 from index.writer import SegmentWriter
@@ -76,7 +77,7 @@ def manifest(n: int, **extra: object) -> Manifest:
         "passages": n,
         "next_id": 2**40 + 8,
         "files": {"a.md": FileEntry("ab" * 32, 10, 123, 3, "markdown")},
-        "skipped": [{"path": "x.pdf", "reason": "unsupported"}],
+        "skipped": [Skipped("x.pdf", SkipCode.UNSUPPORTED, "unsupported")],
         "docqa_version": "0.1.0",
     }
     fields.update(extra)

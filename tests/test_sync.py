@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from helpers import RecordingEncoder
 
 import index.builder
-import index.sync
+import index.plan
 from index import IndexConfig, build_index, open_snapshot
 from index.generations import current_generation
 from index.manifest import read_manifest
@@ -77,8 +77,8 @@ def texts_by_source(index_dir: Path) -> dict[str, list[str]]:
 def record_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths a sync reads (hashes) from now on, in order."""
     reads: list[str] = []
-    real = index.sync.fingerprint
-    monkeypatch.setattr(index.sync, "fingerprint", lambda ref: reads.append(ref.path) or real(ref))
+    real = index.plan.fingerprint
+    monkeypatch.setattr(index.plan, "fingerprint", lambda ref: reads.append(ref.path) or real(ref))
     return reads
 
 
@@ -192,6 +192,7 @@ def test_file_that_becomes_unreadable_is_removed_and_reported(docs: Path, tmp_pa
     assert {
         "path": "sub/b.txt",
         "reason": "binary file (contains NUL bytes), not text",
+        "code": "binary",
     } in s.files_skipped
 
 
@@ -236,6 +237,26 @@ def test_model_change_re_embeds_everything_into_a_new_generation(
     s = build_index(docs, IndexConfig(index_dir=tmp_path / "i", model=model))
     assert s.embedded == 207
     assert open_snapshot(tmp_path / "i").manifest.dimension == 16
+
+
+def test_a_model_of_the_same_name_but_another_shape_re_embeds_everything(
+    docs: Path, tmp_path: Path
+) -> None:
+    first = sync(docs, tmp_path / "i")
+    unchanged = RecordingEncoder(dimension=16)
+    unchanged.name = RecordingEncoder().name  # the same name: only its vectors' shape differs
+    assert not sync(docs, tmp_path / "i", unchanged).published  # nothing to embed: not loaded
+    (docs / "a.md").write_text("# A\n\n" + paragraphs(3, "edited"), encoding="utf-8")
+    reshaped = RecordingEncoder(dimension=16)
+    reshaped.name = unchanged.name
+    s = sync(docs, tmp_path / "i", reshaped)
+    assert s.published and s.embedded == s.passages == first.passages
+    assert (s.files_added, s.files_changed, s.files_removed) == (3, 0, 0)  # built from scratch
+    snap = open_snapshot(tmp_path / "i")
+    try:
+        assert snap.manifest.dimension == 16 and snap.all_vectors()[1].shape == (207, 16)
+    finally:
+        snap.close()
 
 
 def test_cli_json_has_the_sync_keys(docs: Path, tmp_path: Path) -> None:
@@ -302,6 +323,7 @@ def test_file_without_paragraphs_is_skipped_once_not_added_every_sync(
     assert {
         "path": "headings.md",
         "reason": "no paragraphs (only headings or markup)",
+        "code": "no_paragraphs",
     } in first.files_skipped
     second = sync(docs, tmp_path / "i", RecordingEncoder())
     assert (second.files_added, second.published) == (0, False)
@@ -316,11 +338,11 @@ def test_file_skipped_for_its_content_is_skipped_again_unread_until_it_changes(
     os.utime(headings, ns=(past, past))
     first = sync(docs, tmp_path / "i")
     reason = "no paragraphs (only headings or markup)"
-    assert {"path": "headings.md", "reason": reason} in first.files_skipped
+    assert {"path": "headings.md", "reason": reason, "code": "no_paragraphs"} in first.files_skipped
     reads = record_reads(monkeypatch)
     again = sync(docs, tmp_path / "i", ModelFreeEncoder())
     assert reads == [] and not again.published  # not read, no model, nothing written
-    assert {"path": "headings.md", "reason": reason} in again.files_skipped
+    assert {"path": "headings.md", "reason": reason, "code": "no_paragraphs"} in again.files_skipped
     headings.write_text("# Only\n\nNow a paragraph.\n", encoding="utf-8")
     fixed = sync(docs, tmp_path / "i")
     assert reads == ["headings.md"] and fixed.files_added == 1 and fixed.embedded == 1

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from index.errors import AuthConfigError, ExposureError
+from index import AuthConfigError, ExposureError
 
 __all__ = [
     "LOOPBACK_NAMES",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from index.errors import DocqaError
+from index import DocqaError
 from qa.retriever import Retriever
 
 from .transcript import NO_WORD, Turn

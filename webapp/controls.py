@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index import BUILTIN_FORMATS, SourceView
-from index.errors import DocqaError
+from index import BUILTIN_FORMATS, DocqaError, SourceView
 from qa.results import Result
 
 if TYPE_CHECKING:

@@ -15,8 +15,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.errors import SourceUnavailableError
-from index.passage import Passage
+from index import Passage, SourceUnavailableError
 
 from .pdfmatch import locate
 
@@ -59,7 +58,7 @@ def pdf_page_view(pdf_path: str | Path, passage: Passage, *, width: int = 900) -
     if not 1 <= width <= _MAX_WIDTH:
         raise ValueError(f"width must be 1 to {_MAX_WIDTH} pixels, got {width}")
     # pdfium is not thread-safe: share extraction's lock, since a sync may be reading PDFs.
-    from index.formats.pdf import _PDFIUM_LOCK
+    from index import PDFIUM_LOCK as _PDFIUM_LOCK
 
     path = Path(pdf_path)
     with _PDFIUM_LOCK:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from index.errors import DocqaError
+from index import DocqaError
 
 from .access import check_exposure, host_policy
 from .guard import Guard

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index import BUILTIN_FORMATS, SourceView
-from index.errors import DocqaError
+from index import BUILTIN_FORMATS, DocqaError, SourceView
 from qa.context import passage_context
 from qa.results import Result
 

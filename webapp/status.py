@@ -6,8 +6,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 
-from index.errors import DocqaError
-from index.manifest import Manifest
+from index import DocqaError, Manifest
 from qa.background import BackgroundSync, SyncStatus
 from qa.retriever import Retriever
 
@@ -49,8 +48,7 @@ def skipped_html(manifest: Manifest) -> str:
     if not manifest.skipped:
         return '<p class="docqa-muted">No file was skipped.</p>'
     items = "".join(
-        f"<li><b>{'warning' if item.get('indexed') else 'skipped'}</b> "
-        f"<code>{esc(str(item.get('path', '')))}</code>: {esc(str(item.get('reason', '')))}</li>"
+        f"<li><b>skipped</b> <code>{esc(item.path)}</code>: {esc(item.reason)}</li>"
         for item in manifest.skipped
     )
     return f'<ul class="docqa-skipped">{items}</ul>'

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from index.errors import DocqaError
+from index import DocqaError
 from qa.background import BackgroundSync
 
 from .status import sync_updates

@@ -19,8 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import BUILTIN_FORMATS
-from index.errors import DocsNotFoundError
+from index import BUILTIN_FORMATS, DocsNotFoundError
 
 __all__ = ["MAX_NAME_BYTES", "Refused", "UploadReport", "save_uploads"]
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ctypes
 import re
-import threading
 from collections import defaultdict
 from contextlib import closing
 from itertools import groupby
@@ -23,13 +22,14 @@ from itertools import groupby
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from ..pdflock import PDFIUM_LOCK
 from . import Extracted, ExtractError
 from .pdflayout import Line, join_pages, page_paragraphs, steps, usual_step
 
 __all__ = ["extract"]
 
 # pdfium is not thread-safe: one document at a time in this process.
-_PDFIUM_LOCK = threading.Lock()
+_PDFIUM_LOCK = PDFIUM_LOCK  # shared with the app's page viewer (webapp.pdfpage)
 
 # A line among the _RUNNING_DEPTH at either end of a page is running when it recurs within
 # _RUNNING_DRIFT points of the same height on this share of pages (and on 3 pages at least).

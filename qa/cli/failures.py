@@ -18,8 +18,7 @@ from typing import NoReturn
 
 import click
 
-from index import __version__
-from index.errors import DocqaError
+from index import DocqaError, __version__
 
 from ..terminal import safe
 

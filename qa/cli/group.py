@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-from index import __version__
-from index.config import default_index_dir
+from index import __version__, default_index_dir
 
 from .failures import user_errors
 from .output import safe_logging

@@ -8,11 +8,16 @@ from typing import Any
 
 import click
 
-from index.backends import AUTO, BACKENDS
-from index.builder import BuildSummary, build_index
-from index.config import IndexConfig, default_index_dir
-from index.generations import current_generation
-from index.manifest import read_manifest
+from index import AUTO_BACKEND as AUTO
+from index import (
+    BACKENDS,
+    BuildSummary,
+    IndexConfig,
+    build_index,
+    current_generation,
+    default_index_dir,
+    read_manifest,
+)
 
 from .group import cli, index_option, json_option, model_option, verbose_option
 from .output import echo, echo_json, listing
@@ -108,8 +113,7 @@ def build(
 
 def _model_of(index_dir: Path) -> str:
     """The model an existing index was built with, so re-indexing never switches models silently."""
-    from index.encoders import DEFAULT_MODEL
-    from index.errors import IndexCorruptError, IndexNotFoundError
+    from index import DEFAULT_MODEL, IndexCorruptError, IndexNotFoundError
 
     try:
         return read_manifest(current_generation(index_dir)).model

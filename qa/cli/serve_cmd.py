@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from index.errors import DocqaError
+from index import DocqaError
 from webapp.access import check_exposure, read_auth
 from webapp.server import DEFAULT_MAX_UPLOAD_MB, ServeOptions
 

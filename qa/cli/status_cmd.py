@@ -7,9 +7,7 @@ from typing import Any
 
 import click
 
-from index.builder import skipped_report
-from index.generations import current_generation
-from index.manifest import Manifest, read_manifest
+from index import Manifest, current_generation, read_manifest, skipped_report
 
 from .group import cli, index_option, json_option, resolve_index, verbose_option
 from .output import echo, echo_json

@@ -25,7 +25,7 @@ def verify_cmd(index_dir: Path | None, docs: Path | None, as_json: bool) -> None
 
     Exits 1 when anything disagrees or a file changed since indexing.
     """
-    from index.verify import verify_index
+    from index import verify_index
 
     report = verify_index(resolve_index(index_dir, docs), docs=docs)
     if as_json:
