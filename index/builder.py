@@ -26,7 +26,7 @@ from .generations import (
     new_generation,
     new_segment,
     publish,
-    write_lock,
+    writing,
 )
 from .legacy import LegacyVectors
 from .manifest import (
@@ -38,6 +38,7 @@ from .manifest import (
     write_manifest,
 )
 from .merging import carried_segments, merge_segments
+from .oserrors import os_errors
 from .store import IndexSnapshot
 from .summary import BuildSummary, Report, skipped_report
 from .sync import RACY_NS, SyncPlan, plan_sync, skip_record
@@ -73,17 +74,19 @@ def build_index(
     finds damaged on the way: missing or cut short, or failing its checksum before a merge).
     """
     started = time.perf_counter()
-    job = _Job(
-        _Scan(Path(docs).expanduser()),
-        config,
-        _Loader(config, encoder),
-        dry_run,
-        repair,
-        progress,
-    )
-    job.report = Report(config.index_dir, job.loader.name, started)
-    with nullcontext() if dry_run else write_lock(config.index_dir):
-        return _sync(job, full)
+    with os_errors(config.index_dir):  # [errors] a full disk or a permission: one line
+        job = _Job(
+            _Scan(Path(docs).expanduser()),
+            config,
+            _Loader(config, encoder),
+            dry_run,
+            repair,
+            progress,
+        )
+        job.report = Report(config.index_dir, job.loader.name, started)
+        # [errors] writing(): the lock, CURRENT repaired, unpublished work removed on failure
+        with nullcontext() if dry_run else writing(config.index_dir):
+            return _sync(job, full)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .chunking import Block
-from .errors import DocsNotFoundError
+from .errors import DocsNotFoundError, PermissionDeniedError
 from .textstream import invalid_bytes, text_encoding
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,11 @@ def walk_folder(root: Path) -> tuple[list[FileRef], list[Skipped]]:
         raise DocsNotFoundError(f"documents folder {str(root)!r} does not exist; check the path")
     if not root.is_dir():
         raise DocsNotFoundError(f"{str(root)!r} is not a folder; pass the folder that holds it")
+    if not os.access(root, os.R_OK | os.X_OK):  # [errors] else it reads as an empty folder
+        raise PermissionDeniedError(
+            f"cannot read documents folder {str(root)!r}: permission denied; "
+            f"give this user read access (chmod -R u+rX {root})"
+        )
     found: list[FileRef] = []
     skipped: list[Skipped] = []
     for rel, entry in _walk(str(root), "", skipped):

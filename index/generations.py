@@ -15,23 +15,40 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import shutil
+import stat
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .errors import IndexBusyError, IndexNotFoundError
+from .checksums import check_files
+from .errors import (
+    IndexBusyError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    IndexPointerError,
+    PermissionDeniedError,
+)
+from .manifest import read_manifest
+from .oserrors import denied_error, is_denied
 
 __all__ = [
     "collect_garbage",
     "current_generation",
+    "discard_unpublished",
     "fsync_path",
     "new_generation",
     "new_segment",
+    "newest_intact_generation",
     "publish",
+    "repair_current",
     "write_lock",
+    "writing",
 ]
+
+log = logging.getLogger(__name__)
 
 _CURRENT = "CURRENT"
 _GENERATIONS = "generations"
@@ -39,15 +56,116 @@ _SEGMENTS = "segments"
 
 
 def current_generation(index_dir: Path) -> Path:
-    """The published generation's folder; IndexNotFoundError when nothing was published."""
-    pointer = Path(index_dir) / _CURRENT
+    """The published generation's folder. IndexNotFoundError when nothing was published,
+    IndexPointerError when ``CURRENT`` is damaged, PermissionDeniedError when it cannot be read."""
+    index_dir = Path(index_dir)
+    name = _read_pointer(index_dir)
+    for _ in range(3):
+        folder = index_dir / _GENERATIONS / name
+        try:
+            if stat.S_ISDIR(folder.stat().st_mode):
+                return folder
+        except PermissionError as exc:
+            raise denied_error(exc, index_dir, writing=False) from None
+        except OSError:
+            pass  # not there (yet, or any more)
+        again = _read_pointer(index_dir)
+        if again == name:
+            break
+        name = again  # a publish replaced it (and dropped the old one) as it was read
+    raise _damaged(index_dir, f"names generation {name}, which does not exist")
+
+
+def _read_pointer(index_dir: Path) -> str:
+    """The generation name ``CURRENT`` holds, checked to be one."""
+    pointer = index_dir / _CURRENT
     try:
-        name = pointer.read_text(encoding="utf-8").strip()
+        raw = pointer.read_bytes()
     except FileNotFoundError:
         raise IndexNotFoundError(
             f"no index at {str(index_dir)!r}; build one with: docqa index DOCS --index {index_dir}"
         ) from None
-    return Path(index_dir) / _GENERATIONS / name
+    except IsADirectoryError:
+        raise _damaged(index_dir, "is a folder, not a file") from None
+    except OSError as exc:
+        if is_denied(exc):
+            raise denied_error(exc, index_dir, writing=False) from None
+        raise _damaged(index_dir, f"cannot be read: {exc.strerror or exc}") from exc
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise _damaged(index_dir, "is not UTF-8 text") from None
+    if not name:
+        raise _damaged(index_dir, "is empty")
+    if not (name.isascii() and name.isdigit()):
+        raise _damaged(index_dir, f"holds {name[:40]!r}, not a generation number")
+    return name
+
+
+def _damaged(index_dir: Path, what: str) -> IndexPointerError:
+    return IndexPointerError(
+        f"the index pointer {str(index_dir / _CURRENT)!r} {what}; repair it with: "
+        f"docqa index DOCS --index {index_dir}"
+    )
+
+
+def repair_current(index_dir: Path) -> str | None:
+    """Point a damaged ``CURRENT`` at the newest intact generation (one whose manifest reads
+    and whose segments' files are all there at their sizes), or remove it when there is none,
+    so that a sync starts afresh (call holding the write lock). Returns what was done, for
+    the user to see (it is logged too); None when ``CURRENT`` was sound or absent."""
+    index_dir = Path(index_dir)
+    try:
+        current_generation(index_dir)
+        return None
+    except (IndexNotFoundError, PermissionDeniedError):
+        return None
+    except IndexPointerError as exc:
+        problem = str(exc).split(";")[0]
+    pointer = index_dir / _CURRENT
+    intact = newest_intact_generation(index_dir)
+    if pointer.is_dir() and not pointer.is_symlink():
+        shutil.rmtree(pointer)
+    if intact is None:
+        pointer.unlink(missing_ok=True)
+        done = f"{problem}, and no generation is intact: building the index afresh"
+    else:
+        _write_pointer(index_dir, intact.name)
+        done = f"{problem}: repaired, it names generation {intact.name}, the newest intact one"
+    log.warning("%s", done)
+    return done
+
+
+def newest_intact_generation(index_dir: Path) -> Path | None:
+    """The newest generation whose manifest reads and whose segments' files are all there
+    at their sizes (what :func:`repair_current` points ``CURRENT`` at); None if there is none."""
+    root = Path(index_dir) / _GENERATIONS
+    if not root.is_dir():
+        return None
+    folders = sorted((p for p in root.iterdir() if p.name.isdigit()), key=lambda p: -int(p.name))
+    return next((f for f in folders if _intact(f)), None)
+
+
+def _intact(folder: Path) -> bool:
+    """Whether a generation's manifest reads and every file of its segments is there."""
+    try:
+        manifest = read_manifest(folder)
+        for entry in manifest.segments:
+            check_files(folder.parent.parent / _SEGMENTS / entry.name, entry.checksums, full=False)
+    except IndexCorruptError:
+        return False
+    return True
+
+
+def _write_pointer(index_dir: Path, name: str) -> None:
+    """Replace ``CURRENT`` atomically and durably by one naming generation ``name``."""
+    tmp = index_dir / f"{_CURRENT}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / _CURRENT)
+    fsync_path(index_dir)
 
 
 def new_generation(index_dir: Path) -> Path:
@@ -60,8 +178,8 @@ def new_generation(index_dir: Path) -> Path:
     root = Path(index_dir) / _GENERATIONS
     root.mkdir(parents=True, exist_ok=True)
     numbers = [int(p.name) for p in root.iterdir() if p.name.isdigit()]
-    with contextlib.suppress(IndexNotFoundError, ValueError):
-        numbers.append(int(current_generation(index_dir).name))
+    with contextlib.suppress(IndexNotFoundError, IndexPointerError, PermissionDeniedError):
+        numbers.append(int(_read_pointer(Path(index_dir))))
     path = root / f"{max(numbers, default=0) + 1:06d}"
     path.mkdir()
     fsync_path(root)
@@ -87,16 +205,10 @@ def publish(index_dir: Path, generation: Path, *, segments: Iterable[str] | None
     previous generation list, when the caller knows them (else their manifests are read)."""
     index_dir = Path(index_dir)
     previous = None
-    with contextlib.suppress(IndexNotFoundError):
+    with contextlib.suppress(IndexNotFoundError, IndexPointerError):
         previous = current_generation(index_dir).name
     fsync_path(generation)
-    tmp = index_dir / f"{_CURRENT}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(generation.name + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, index_dir / _CURRENT)
-    fsync_path(index_dir)
+    _write_pointer(index_dir, generation.name)
     _remove_all_but(index_dir, {generation.name, previous})
     _collect_segments(index_dir, None if segments is None else set(segments))
 
@@ -113,6 +225,27 @@ def collect_garbage(index_dir: Path) -> None:
     _remove_all_but(Path(index_dir), {current, max(older, default=None)})
     (Path(index_dir) / f"{_CURRENT}.tmp").unlink(missing_ok=True)
     _collect_segments(Path(index_dir))
+
+
+def discard_unpublished(index_dir: Path) -> None:
+    """Remove what a failed write left (call holding the lock): the generations above the
+    published one, ``CURRENT.tmp``, and the segments no remaining generation lists. With no
+    sound ``CURRENT`` it leaves the generations alone (a sync repairs the pointer first)."""
+    index_dir = Path(index_dir)
+    try:
+        current = int(current_generation(index_dir).name)
+    except IndexNotFoundError:
+        current = 0  # nothing published: every generation is unfinished
+    except (IndexPointerError, PermissionDeniedError):
+        return
+    root = index_dir / _GENERATIONS
+    if root.is_dir():
+        for path in root.iterdir():
+            if path.name.isdigit() and int(path.name) > current:
+                shutil.rmtree(path, ignore_errors=True)
+    (index_dir / f"{_CURRENT}.tmp").unlink(missing_ok=True)
+    if root.is_dir():
+        _collect_segments(index_dir)
 
 
 def _remove_all_but(index_dir: Path, keep: set[str | None]) -> None:
@@ -189,3 +322,19 @@ def _describe(holder: str) -> str:
         return f"pid {info['pid']}, since {since}"
     except (ValueError, KeyError, TypeError):
         return "holder unknown"
+
+
+@contextlib.contextmanager
+def writing(index_dir: Path) -> Iterator[None]:
+    """Hold the write lock for a sync: a damaged ``CURRENT`` is repaired first (see
+    :func:`repair_current`), and if the block fails, what it left unpublished is removed
+    before the lock is let go (:func:`discard_unpublished`), so the index holds only the
+    generation still published and the one before it."""
+    with write_lock(index_dir):
+        repair_current(index_dir)
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(OSError):
+                discard_unpublished(index_dir)
+            raise

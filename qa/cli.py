@@ -54,7 +54,8 @@ def _index_option(required_help: str) -> Callable[[Any], Any]:
         "--index",
         "index_dir",
         envvar="DOCQA_INDEX",
-        type=click.Path(file_okay=False, path_type=Path),
+        # readable=False: docqa's own one-line error names the permission and the fix [errors]
+        type=click.Path(file_okay=False, readable=False, path_type=Path),
         default=None,
         help=required_help,
     )
@@ -71,7 +72,7 @@ def cli() -> None:
 
 
 @cli.command("index")
-@click.argument("docs", type=click.Path(path_type=Path))
+@click.argument("docs", type=click.Path(readable=False, path_type=Path))  # see --index [errors]
 @_index_option("Index folder (default: one per documents folder under ~/.local/share/docqa).")
 @_model_option
 @click.option(
@@ -173,10 +174,14 @@ def _build(
 def _model_of(index_dir: Path) -> str:
     """The model an existing index was built with, so re-indexing never switches models silently."""
     from index.encoders import DEFAULT_MODEL
-    from index.errors import IndexCorruptError, IndexNotFoundError
+    from index.errors import IndexCorruptError, IndexNotFoundError, IndexPointerError
+    from index.generations import newest_intact_generation
 
     try:
         return read_manifest(current_generation(index_dir)).model
+    except IndexPointerError:  # [errors] the sync repairs CURRENT from this generation
+        intact = newest_intact_generation(index_dir)
+        return read_manifest(intact).model if intact is not None else DEFAULT_MODEL
     except (IndexNotFoundError, IndexCorruptError):
         return DEFAULT_MODEL
 

@@ -24,6 +24,7 @@ from .confidence import features, is_confident
 from .diversity import Candidate, diversify
 from .filters import Filter, Subsets
 from .followup import contextualize
+from .questiontext import clean_question
 from .results import Result
 
 __all__ = ["CANDIDATES", "HYBRID_WEIGHTS", "MODES", "Retriever", "retrieve"]
@@ -184,6 +185,7 @@ class Retriever:
         types: Sequence[str],
     ) -> tuple[str, Filter | None]:
         """The text to search with and the filter, once the arguments are checked."""
+        question = clean_question(question)  # [errors] lone surrogates, control characters
         _check_arguments(question, k, mode, per_file)
         only = Filter.of(folders, types) if folders or types else None
         history = () if history is None else history
