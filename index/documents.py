@@ -116,7 +116,7 @@ def walk_folder(root: Path) -> tuple[list[FileRef], list[Skipped]]:
     if not os.access(root, os.R_OK | os.X_OK):  # [errors] else it reads as an empty folder
         raise PermissionDeniedError(
             f"cannot read documents folder {str(root)!r}: permission denied; "
-            f"give this user read access (chmod -R u+rX {root})"
+            f"give this user read access (as its owner: chmod -R a+rX {root})"
         )
     found: list[FileRef] = []
     skipped: list[Skipped] = []

@@ -76,16 +76,16 @@ def denied_error(
     if inside and not writing:
         return PermissionDeniedError(
             f"cannot read index {str(index_dir)!r}: permission denied on {str(path)!r}; give "
-            f"this user read access (chmod -R u+rX {index_dir}) or run docqa as its owner"
+            f"this user read access (as its owner: chmod -R a+rX {index_dir}) or run docqa as its owner"
         )
     if inside:
         return PermissionDeniedError(
             f"cannot write index {str(index_dir)!r}: permission denied on {str(path)!r}; "
-            f"give this user write access (chmod -R u+rwX {index_dir}) or use --index elsewhere"
+            f"give this user write access (sudo chown -R $USER {index_dir}) or use --index elsewhere"
         )
     return PermissionDeniedError(
         f"cannot read {str(path)!r}: permission denied; give this user read access "
-        f"(chmod -R u+rX {path}) or move it out of the documents folder"
+        f"(as its owner: chmod -R a+rX {path}) or move it out of the documents folder"
     )
 
 
@@ -98,6 +98,8 @@ def os_errors(index_dir: Path) -> Iterator[None]:
     except DocqaError:
         raise
     except (OSError, sqlite3.Error, RuntimeError) as exc:
+        if isinstance(exc, RuntimeError) and str(index_dir) not in str(exc):
+            raise  # FAISS names the file it failed on: this is some other library's error
         if is_disk_full(exc):
             raise disk_full_error(index_dir) from exc
         if is_denied(exc):
