@@ -204,6 +204,20 @@ def test_real_full_disk(tmp_path: Path, small_disk: Path) -> None:
     _answers(index_dir, retriever)
 
 
+def test_read_only_disk(tmp_path: Path, small_disk: Path) -> None:
+    """An index on a disk mounted read-only answers; a sync says the disk is read-only."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "fruit.md").write_text(f"# Fruit\n\n{BANANAS}\n", encoding="utf-8")
+    index_dir = small_disk / "index"
+    build_index(docs, IndexConfig(index_dir=index_dir, model="hashing"))
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    line = _one_line_error(["index", str(docs), "--index", str(index_dir)])
+    assert f"cannot write index {str(index_dir)!r}" in line
+    assert "read-only disk; use --index on a writable disk" in line
+    _answers(index_dir)
+
+
 # -- permissions ------------------------------------------------------------------------------
 
 
