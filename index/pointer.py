@@ -18,6 +18,8 @@ __all__ = ["CURRENT", "current_generation", "newest_intact_generation", "read_po
 CURRENT = "CURRENT"
 _GENERATIONS = "generations"
 _SEGMENTS = "segments"
+# A generation name is a few digits: more than this is garbage, not worth reading.
+_AT_MOST = 256
 
 
 def current_generation(index_dir: Path) -> Path:
@@ -45,7 +47,8 @@ def read_pointer(index_dir: Path) -> str:
     """The generation name ``CURRENT`` holds, checked to be one (the folder may be gone)."""
     pointer = index_dir / CURRENT
     try:
-        raw = pointer.read_bytes()
+        with open(pointer, "rb") as fh:
+            raw = fh.read(_AT_MOST)
     except FileNotFoundError:
         raise IndexNotFoundError(
             f"no index at {str(index_dir)!r}; build one with: docqa index DOCS --index {index_dir}"
