@@ -25,6 +25,7 @@ from .encoders import (
 from .errors import (
     AuthConfigError,
     BackendError,
+    DiskFullError,
     DocqaError,
     DocsNotFoundError,
     ExposureError,
@@ -32,14 +33,16 @@ from .errors import (
     IndexCorruptError,
     IndexFormatError,
     IndexNotFoundError,
+    IndexPointerError,
     LexicalIndexMissingError,
     ModelLoadError,
     ModelMismatchError,
+    PermissionDeniedError,
     QueryError,
     SourceUnavailableError,
 )
 from .formats.registry import BUILTIN_FORMATS, FORMATS, Format, FormatRegistry, Locator, SourceView
-from .generations import current_generation
+from .generations import current_generation, newest_intact_generation
 from .lexical import STOPWORDS, LexicalHit
 from .manifest import FileEntry, Manifest, read_manifest
 from .passage import Passage, format_citation
@@ -65,6 +68,7 @@ __all__ = [
     "AuthConfigError",
     "BackendError",
     "BuildSummary",
+    "DiskFullError",
     "DocqaError",
     "DocsNotFoundError",
     "Encoder",
@@ -79,6 +83,7 @@ __all__ = [
     "IndexCorruptError",
     "IndexFormatError",
     "IndexNotFoundError",
+    "IndexPointerError",
     "IndexSnapshot",
     "LexicalHit",
     "LexicalIndexMissingError",
@@ -87,6 +92,7 @@ __all__ = [
     "ModelLoadError",
     "ModelMismatchError",
     "Passage",
+    "PermissionDeniedError",
     "Progress",
     "QueryError",
     "SentenceTransformerEncoder",
@@ -105,6 +111,7 @@ __all__ = [
     "line_spans",
     "load_encoder",
     "model_name",
+    "newest_intact_generation",
     "open_snapshot",
     "read_document",
     "read_manifest",

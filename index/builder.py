@@ -17,9 +17,10 @@ from .documents import walk_folder
 from .encoders import Encoder, load_encoder, model_name
 from .errors import IndexCorruptError
 from .formats.registry import FormatRegistry
-from .generations import collect_garbage, new_generation, publish, write_lock
+from .generations import collect_garbage, new_generation, publish, writing
 from .manifest import FORMAT_VERSION, FileEntry, Manifest, SegmentEntry, write_manifest
 from .merging import carried_segments, merge_segments
+from .oserrors import os_errors
 from .paragraphs import CHUNKER_VERSION
 from .plan import RACY_NS, SyncPlan, plan_sync
 from .previous import Previous, open_previous
@@ -53,20 +54,22 @@ def build_index(
     finds damaged on the way: missing or cut short, or failing its checksum before a merge).
     """
     started = time.perf_counter()
-    loader = _Loader(config, encoder)
-    job = _Job(
-        scan=_Scan(Path(docs).expanduser(), config.formats),
-        config=config,
-        loader=loader,
-        report=Report(config.index_dir, loader.name, started),
-        dry_run=dry_run,
-        progress=progress,
-    )
-    with nullcontext() if dry_run else write_lock(config.index_dir):
-        synced = _sync(job, full=full, repair=repair)
-        if synced.manifest is None:  # nothing published: up to date, or a dry run
-            return synced.summary
-        generation = _merge(job, synced, repair=repair)
+    with os_errors(config.index_dir):  # a full disk or a missing permission: one line
+        loader = _Loader(config, encoder)
+        job = _Job(
+            scan=_Scan(Path(docs).expanduser(), config.formats),
+            config=config,
+            loader=loader,
+            report=Report(config.index_dir, loader.name, started),
+            dry_run=dry_run,
+            progress=progress,
+        )
+        # writing(): the lock, CURRENT repaired, unpublished work removed on failure
+        with nullcontext() if dry_run else writing(config.index_dir):
+            synced = _sync(job, full=full, repair=repair)
+            if synced.manifest is None:  # nothing published: up to date, or a dry run
+                return synced.summary
+            generation = _merge(job, synced, repair=repair)
     return replace(
         synced.summary, generation=generation, seconds=round(time.perf_counter() - started, 3)
     )

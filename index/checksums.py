@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import IndexCorruptError
+from .oserrors import denied_error, is_denied
 
 __all__ = ["check_files", "checksum", "checksums"]
 
@@ -36,6 +37,8 @@ def check_files(folder: Path, expected: dict[str, list[int]], *, full: bool = Tr
         try:
             actual = checksum(path) if full else [path.stat().st_size, crc]
         except OSError as exc:
+            if is_denied(exc):  # not damage: the index is someone else's
+                raise denied_error(exc, folder.parent.parent, writing=False) from None
             raise IndexCorruptError(
                 f"index segment file {str(path)!r} is unreadable ({exc.strerror or exc}); "
                 "run docqa index --repair"

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DocsNotFoundError
+from .errors import DocsNotFoundError, PermissionDeniedError
 from .formats import Extracted, ExtractError
 from .formats.registry import BUILTIN_FORMATS, Format, FormatRegistry
 from .paragraphs import Block
@@ -99,6 +99,11 @@ def walk_folder(
         raise DocsNotFoundError(f"documents folder {str(root)!r} does not exist; check the path")
     if not root.is_dir():
         raise DocsNotFoundError(f"{str(root)!r} is not a folder; pass the folder that holds it")
+    if not os.access(root, os.R_OK | os.X_OK):  # [errors] else it reads as an empty folder
+        raise PermissionDeniedError(
+            f"cannot read documents folder {str(root)!r}: permission denied; "
+            f"give this user read access (as its owner: chmod -R a+rX {root})"
+        )
     found: list[FileRef] = []
     skipped: list[Skipped] = []
     for rel, entry in _walk(str(root), "", skipped):

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "AuthConfigError",
     "BackendError",
+    "DiskFullError",
     "DocqaError",
     "DocsNotFoundError",
     "ExposureError",
@@ -12,9 +13,11 @@ __all__ = [
     "IndexCorruptError",
     "IndexFormatError",
     "IndexNotFoundError",
+    "IndexPointerError",
     "LexicalIndexMissingError",
     "ModelLoadError",
     "ModelMismatchError",
+    "PermissionDeniedError",
     "QueryError",
     "SourceUnavailableError",
 ]
@@ -40,12 +43,24 @@ class IndexFormatError(IndexCorruptError):
     """The index was written by an older docqa; a sync upgrades it, reusing its vectors."""
 
 
+class IndexPointerError(IndexCorruptError):
+    """``INDEX/CURRENT``, which names the published generation, is damaged; a sync repairs it."""
+
+
 class LexicalIndexMissingError(DocqaError):
     """The index predates the lexical (word) index; a sync adds it."""
 
 
 class IndexBusyError(DocqaError):
     """Another process is writing this index."""
+
+
+class DiskFullError(DocqaError):
+    """The disk or quota holding the index filled up during a write; the previous index stays."""
+
+
+class PermissionDeniedError(DocqaError):
+    """docqa may not read or write a file or folder it needs (the index or the documents)."""
 
 
 class ModelLoadError(DocqaError):

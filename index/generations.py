@@ -7,7 +7,8 @@
 
 A reader reads CURRENT and opens that generation, so it sees the old index or the new one,
 never a mix. The superseded generation is kept one round for readers still opening it; a
-segment is removed once no kept generation lists it. Names are never reused.
+segment is removed once no kept generation lists it. Names are never reused. CURRENT is read
+and checked by :mod:`index.pointer`; a sync repairs a damaged one (:func:`repair_current`).
 """
 
 from __future__ import annotations
@@ -15,39 +16,73 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .errors import IndexBusyError, IndexNotFoundError
+from .errors import IndexBusyError, IndexNotFoundError, IndexPointerError, PermissionDeniedError
+from .pointer import current_generation, newest_intact_generation, read_pointer
 
 __all__ = [
     "collect_garbage",
     "current_generation",
+    "discard_unpublished",
     "fsync_path",
     "new_generation",
     "new_segment",
+    "newest_intact_generation",
     "publish",
+    "repair_current",
     "write_lock",
+    "writing",
 ]
+
+log = logging.getLogger(__name__)
 
 _CURRENT = "CURRENT"
 _GENERATIONS = "generations"
 _SEGMENTS = "segments"
 
 
-def current_generation(index_dir: Path) -> Path:
-    """The published generation's folder; IndexNotFoundError when nothing was published."""
-    pointer = Path(index_dir) / _CURRENT
+def repair_current(index_dir: Path) -> str | None:
+    """Point a damaged ``CURRENT`` at the newest intact generation (one whose manifest reads
+    and whose segments' files are all there at their sizes), or remove it when there is none,
+    so that a sync starts afresh (call holding the write lock). Returns what was done, for
+    the user to see (it is logged too); None when ``CURRENT`` was sound or absent."""
+    index_dir = Path(index_dir)
     try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        raise IndexNotFoundError(
-            f"no index at {str(index_dir)!r}; build one with: docqa index DOCS --index {index_dir}"
-        ) from None
-    return Path(index_dir) / _GENERATIONS / name
+        current_generation(index_dir)
+        return None
+    except (IndexNotFoundError, PermissionDeniedError):
+        return None
+    except IndexPointerError as exc:
+        problem = str(exc).split(";")[0]
+    pointer = index_dir / _CURRENT
+    intact = newest_intact_generation(index_dir)
+    if pointer.is_dir() and not pointer.is_symlink():
+        shutil.rmtree(pointer)
+    if intact is None:
+        pointer.unlink(missing_ok=True)
+        done = f"{problem}, and no generation is intact: building the index afresh"
+    else:
+        _write_pointer(index_dir, intact.name)
+        done = f"{problem}: repaired, it names generation {intact.name}, the newest intact one"
+    log.warning("%s", done)
+    return done
+
+
+def _write_pointer(index_dir: Path, name: str) -> None:
+    """Replace ``CURRENT`` atomically and durably by one naming generation ``name``."""
+    tmp = index_dir / f"{_CURRENT}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / _CURRENT)
+    fsync_path(index_dir)
 
 
 def new_generation(index_dir: Path) -> Path:
@@ -60,8 +95,8 @@ def new_generation(index_dir: Path) -> Path:
     root = Path(index_dir) / _GENERATIONS
     root.mkdir(parents=True, exist_ok=True)
     numbers = [int(p.name) for p in root.iterdir() if p.name.isdigit()]
-    with contextlib.suppress(IndexNotFoundError, ValueError):
-        numbers.append(int(current_generation(index_dir).name))
+    with contextlib.suppress(IndexNotFoundError, IndexPointerError, PermissionDeniedError):
+        numbers.append(int(read_pointer(Path(index_dir))))
     path = root / f"{max(numbers, default=0) + 1:06d}"
     path.mkdir()
     fsync_path(root)
@@ -87,16 +122,10 @@ def publish(index_dir: Path, generation: Path, *, segments: Iterable[str] | None
     previous generation list, when the caller knows them (else their manifests are read)."""
     index_dir = Path(index_dir)
     previous = None
-    with contextlib.suppress(IndexNotFoundError):
+    with contextlib.suppress(IndexNotFoundError, IndexPointerError):
         previous = current_generation(index_dir).name
     fsync_path(generation)
-    tmp = index_dir / f"{_CURRENT}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(generation.name + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, index_dir / _CURRENT)
-    fsync_path(index_dir)
+    _write_pointer(index_dir, generation.name)
     _remove_all_but(index_dir, {generation.name, previous})
     _collect_segments(index_dir, None if segments is None else set(segments))
 
@@ -113,6 +142,27 @@ def collect_garbage(index_dir: Path) -> None:
     _remove_all_but(Path(index_dir), {current, max(older, default=None)})
     (Path(index_dir) / f"{_CURRENT}.tmp").unlink(missing_ok=True)
     _collect_segments(Path(index_dir))
+
+
+def discard_unpublished(index_dir: Path) -> None:
+    """Remove what a failed write left (call holding the lock): the generations above the
+    published one, ``CURRENT.tmp``, and the segments no remaining generation lists. With no
+    sound ``CURRENT`` it leaves the generations alone (a sync repairs the pointer first)."""
+    index_dir = Path(index_dir)
+    try:
+        current = int(current_generation(index_dir).name)
+    except IndexNotFoundError:
+        current = 0  # nothing published: every generation is unfinished
+    except (IndexPointerError, PermissionDeniedError):
+        return
+    root = index_dir / _GENERATIONS
+    if root.is_dir():
+        for path in root.iterdir():
+            if path.name.isdigit() and int(path.name) > current:
+                shutil.rmtree(path, ignore_errors=True)
+    (index_dir / f"{_CURRENT}.tmp").unlink(missing_ok=True)
+    if root.is_dir():
+        _collect_segments(index_dir)
 
 
 def _remove_all_but(index_dir: Path, keep: set[str | None]) -> None:
@@ -189,3 +239,19 @@ def _describe(holder: str) -> str:
         return f"pid {info['pid']}, since {since}"
     except (ValueError, KeyError, TypeError):
         return "holder unknown"
+
+
+@contextlib.contextmanager
+def writing(index_dir: Path) -> Iterator[None]:
+    """Hold the write lock for a sync: a damaged ``CURRENT`` is repaired first (see
+    :func:`repair_current`), and if the block fails, what it left unpublished is removed
+    before the lock is let go (:func:`discard_unpublished`), so the index holds only the
+    generation still published and the one before it."""
+    with write_lock(index_dir):
+        repair_current(index_dir)
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(OSError):
+                discard_unpublished(index_dir)
+            raise

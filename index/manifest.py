@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import IndexCorruptError
+from .oserrors import denied_error
 from .skips import Skipped
 
 __all__ = [
@@ -115,6 +116,8 @@ def read_manifest(folder: Path) -> Manifest:
         raise IndexCorruptError(
             f"index generation {str(folder)!r} has no manifest; rebuild with docqa index --full"
         ) from None
+    except PermissionError as exc:
+        raise denied_error(exc, folder.parent.parent, writing=False) from None
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(
             f"cannot read {str(path)!r}: {exc}; rebuild with docqa index --full"

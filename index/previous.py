@@ -7,11 +7,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .paragraphs import CHUNKER_VERSION
 from .errors import IndexCorruptError, IndexNotFoundError
 from .generations import current_generation
 from .legacy import LegacyVectors
 from .manifest import FORMAT_VERSION, Manifest, read_manifest
+from .paragraphs import CHUNKER_VERSION
 from .store import IndexSnapshot
 
 __all__ = ["Previous", "open_previous"]

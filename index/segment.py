@@ -26,6 +26,7 @@ from . import lexical
 from .checksums import check_files
 from .errors import IndexCorruptError
 from .manifest import SegmentEntry
+from .oserrors import denied_error
 from .passage import Passage
 from .rows import ids_by_hash, passage_of, select_sql, sqlite_uri
 from .vectorindex import VECTORS, RawVectors, load_vector_index
@@ -58,6 +59,8 @@ class Segment:
             self._select = select_sql(self._db)  # also fails at once on a file that is no database
         except (OSError, RuntimeError, ValueError, sqlite3.Error) as exc:
             self._close()
+            if isinstance(exc, PermissionError):  # not damage: the index is someone else's
+                raise denied_error(exc, folder.parent.parent, writing=False) from None
             raise IndexCorruptError(
                 f"cannot read index segment {str(folder)!r} ({exc}); run docqa index to repair it"
             ) from exc

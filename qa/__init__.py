@@ -10,15 +10,18 @@ Nothing heavy happens at import: the model loads when a Retriever is made.
 from __future__ import annotations
 
 from index import (
+    DiskFullError,
     DocqaError,
     DocsNotFoundError,
     IndexBusyError,
     IndexCorruptError,
     IndexFormatError,
     IndexNotFoundError,
+    IndexPointerError,
     LexicalIndexMissingError,
     ModelLoadError,
     ModelMismatchError,
+    PermissionDeniedError,
     QueryError,
     SourceUnavailableError,
 )
@@ -29,16 +32,19 @@ from .retriever import MODES, Retriever, retrieve
 
 __all__ = [
     "MODES",
+    "DiskFullError",
     "DocqaError",
     "DocsNotFoundError",
     "IndexBusyError",
     "IndexCorruptError",
     "IndexFormatError",
     "IndexNotFoundError",
+    "IndexPointerError",
     "LexicalIndexMissingError",
     "ModelLoadError",
     "ModelMismatchError",
     "PassageContext",
+    "PermissionDeniedError",
     "QueryError",
     "Result",
     "Retriever",

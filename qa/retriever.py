@@ -25,6 +25,7 @@ from index import (
 from .batching import BatchingEncoder
 from .filters import Filter, Subsets
 from .followup import contextualize
+from .questiontext import clean_question
 from .ranking import CANDIDATES, HYBRID_WEIGHTS, rank
 from .results import Result
 
@@ -177,6 +178,7 @@ class Retriever:
         types: Sequence[str],
     ) -> tuple[str, Filter | None]:
         """The text to search with and the filter, once the arguments are checked."""
+        question = clean_question(question)  # [errors] lone surrogates, control characters
         _check_arguments(question, k, mode, per_file)
         only = Filter.of(folders, types) if folders or types else None
         history = () if history is None else history

@@ -76,7 +76,8 @@ def index_option(required_help: str) -> Callable[[Any], Any]:
         "--index",
         "index_dir",
         envvar="DOCQA_INDEX",
-        type=click.Path(file_okay=False, path_type=Path),
+        # readable=False: docqa's own one-line error names the permission and the fix
+        type=click.Path(file_okay=False, readable=False, path_type=Path),
         default=None,
         help=required_help,
     )

@@ -31,7 +31,7 @@ _LIST_AT_MOST = 20
 
 
 @cli.command("index")
-@click.argument("docs", type=click.Path(path_type=Path))
+@click.argument("docs", type=click.Path(readable=False, path_type=Path))  # see --index
 @index_option("Index folder (default: one per documents folder under ~/.local/share/docqa).")
 @model_option
 @click.option(
@@ -113,10 +113,19 @@ def build(
 
 def _model_of(index_dir: Path) -> str:
     """The model an existing index was built with, so re-indexing never switches models silently."""
-    from index import DEFAULT_MODEL, IndexCorruptError, IndexNotFoundError
+    from index import (
+        DEFAULT_MODEL,
+        IndexCorruptError,
+        IndexNotFoundError,
+        IndexPointerError,
+        newest_intact_generation,
+    )
 
     try:
         return read_manifest(current_generation(index_dir)).model
+    except IndexPointerError:  # the sync repairs CURRENT from this generation: keep its model
+        intact = newest_intact_generation(index_dir)
+        return read_manifest(intact).model if intact is not None else DEFAULT_MODEL
     except (IndexNotFoundError, IndexCorruptError):
         return DEFAULT_MODEL
 
