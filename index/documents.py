@@ -99,7 +99,7 @@ def walk_folder(
         raise DocsNotFoundError(f"documents folder {str(root)!r} does not exist; check the path")
     if not root.is_dir():
         raise DocsNotFoundError(f"{str(root)!r} is not a folder; pass the folder that holds it")
-    if not os.access(root, os.R_OK | os.X_OK):  # [errors] else it reads as an empty folder
+    if not os.access(root, os.R_OK | os.X_OK):  # else it reads as an empty folder
         raise PermissionDeniedError(
             f"cannot read documents folder {str(root)!r}: permission denied; "
             f"give this user read access (as its owner: chmod -R a+rX {root})"

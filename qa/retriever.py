@@ -178,7 +178,7 @@ class Retriever:
         types: Sequence[str],
     ) -> tuple[str, Filter | None]:
         """The text to search with and the filter, once the arguments are checked."""
-        question = clean_question(question)  # [errors] lone surrogates, control characters
+        question = clean_question(question)  # lone surrogates, control characters
         _check_arguments(question, k, mode, per_file)
         only = Filter.of(folders, types) if folders or types else None
         history = () if history is None else history
