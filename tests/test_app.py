@@ -17,7 +17,7 @@ from webapp.asking import NO_MATCH, answer_turn
 from webapp.source import render_source
 from webapp.status import status_html
 from webapp.transcript import Turn, export_markdown, render_transcript, render_turn
-from webapp.uploading import upload_and_sync
+from webapp.uploadsync import upload_and_sync
 
 HOSTILE = (
     "Click <script>alert('x')</script> or <img src=x onerror=alert(1)> "

@@ -13,7 +13,6 @@ from index import IndexConfig, build_index
 from qa import Retriever
 from qa.background import BackgroundSync
 from webapp.asking import NO_MATCH
-from webapp.controls import NOT_LOCATED, PAGE_LABEL
 from webapp.handlers import (
     CLOSED,
     AppContext,
@@ -26,6 +25,7 @@ from webapp.handlers import (
     sync_notes,
     upload_notes,
 )
+from webapp.pageview import NOT_LOCATED, PAGE_LABEL
 from webapp.status import sync_message, sync_updates
 from webapp.text import esc
 

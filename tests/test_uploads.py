@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from index.errors import DocsNotFoundError
-from webapp.uploads import Refused, UploadReport, save_uploads
+from webapp.saveuploads import Refused, UploadReport, save_uploads
 
 LIMIT = 1000
 

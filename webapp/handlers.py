@@ -18,7 +18,7 @@ from qa import Result, Retriever
 from qa.background import BackgroundSync
 
 from .asking import answer_turn
-from .controls import page_view
+from .pageview import page_view
 from .server import DEFAULT_MAX_UPLOAD_MB
 from .source import render_source
 from .status import note_html, skipped_html, status_html, sync_updates
@@ -195,7 +195,7 @@ def upload_notes(
 ) -> Iterator[str]:
     """Uploaded files saved into the documents folder (``folder`` below it), then synced:
     what happened, then the sync's progress, as HTML lines."""
-    from .uploading import upload_and_sync
+    from .uploadsync import upload_and_sync
 
     for message in upload_and_sync(
         files,

@@ -9,8 +9,8 @@ from pathlib import Path
 from index import DocqaError
 from qa.background import BackgroundSync
 
+from .saveuploads import UploadReport, save_uploads
 from .status import sync_updates
-from .uploads import UploadReport, save_uploads
 
 __all__ = ["report_message", "upload_and_sync"]
 
