@@ -65,13 +65,16 @@ def build_index(
             progress=progress,
         )
         # writing(): the lock, CURRENT repaired, unpublished work removed on failure
-        with nullcontext() if dry_run else writing(config.index_dir):
+        with nullcontext() if dry_run else writing(config.index_dir) as repaired:
             synced = _sync(job, full=full, repair=repair)
             if synced.manifest is None:  # nothing published: up to date, or a dry run
-                return synced.summary
+                return replace(synced.summary, repaired=repaired or "")
             generation = _merge(job, synced, repair=repair)
     return replace(
-        synced.summary, generation=generation, seconds=round(time.perf_counter() - started, 3)
+        synced.summary,
+        generation=generation,
+        seconds=round(time.perf_counter() - started, 3),
+        repaired=repaired or "",
     )
 
 

@@ -242,15 +242,15 @@ def _describe(holder: str) -> str:
 
 
 @contextlib.contextmanager
-def writing(index_dir: Path) -> Iterator[None]:
+def writing(index_dir: Path) -> Iterator[str | None]:
     """Hold the write lock for a sync: a damaged ``CURRENT`` is repaired first (see
-    :func:`repair_current`), and if the block fails, what it left unpublished is removed
+    :func:`repair_current`; what it did is yielded, None if nothing), and if the block fails, what it left unpublished is removed
     before the lock is let go (:func:`discard_unpublished`), so the index holds only the
     generation still published and the one before it."""
     with write_lock(index_dir):
-        repair_current(index_dir)
+        repaired = repair_current(index_dir)
         try:
-            yield
+            yield repaired
         except BaseException:
             with contextlib.suppress(OSError):
                 discard_unpublished(index_dir)

@@ -43,6 +43,7 @@ class BuildSummary:
     index_dir: str = ""
     generation: str = ""
     model: str = ""
+    repaired: str = ""  # a damaged CURRENT the sync repaired first, and how; "" if none
 
 
 class Report:

@@ -5,6 +5,7 @@ permissions, a damaged INDEX/CURRENT (a sync repairs it), a question that is not
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import sqlite3
@@ -368,6 +369,8 @@ def test_damaged_current(
     assert "repaired" in caplog.text and pointer in caplog.text  # a warning line on stderr
     assert (index_dir / "CURRENT").is_file()
     assert '"embedded": 0' in result.stdout
+    summary = json.loads(result.stdout)
+    assert "repaired" in summary["repaired"] and pointer in summary["repaired"]
     assert int(current_generation(index_dir).name) >= int(generation)
     _answers(index_dir)
 
@@ -379,6 +382,8 @@ def test_damaged_current_without_intact_generation(indexed: tuple[Path, Path]) -
         manifest.unlink()
     summary = build_index(docs, IndexConfig(index_dir=index_dir, model="hashing"))
     assert summary.published and summary.embedded == 1
+    assert "no generation is intact" in summary.repaired
+    assert build_index(docs, IndexConfig(index_dir=index_dir, model="hashing")).repaired == ""
     _answers(index_dir)
 
 
