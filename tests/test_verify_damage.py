@@ -177,6 +177,10 @@ def test_a_deleted_source_file_is_flagged_stale(hashing_index: Path, corpus: Pat
         cli, ["ask", "bananas potassium", "--index", str(hashing_index), "-k", "1", "--json"]
     )
     assert res.exit_code == 0, res.output
-    items = json.loads(res.stdout)
-    results = items["results"] if isinstance(items, dict) else items
+    results = json.loads(res.stdout)
     assert results[0]["source"] == "sub/notes.txt" and results[0]["stale"] is True
+    res = CliRunner().invoke(
+        cli, ["ask", "bananas potassium", "--index", str(hashing_index), "-k", "1"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "sub/notes.txt" in res.stdout and "[source changed since indexing]" in res.stdout
