@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import index_dir, log, mean, paragraph_ranking, sync_folder, ticker
-from quality import build, squad_files
+from common import build, index_dir, log, mean, paragraph_ranking, sync_folder, ticker
+from squad import squad_files
 
 import qa
 from index import DEFAULT_MODEL
@@ -49,7 +49,7 @@ def squad_answers(path: Path) -> list[list[str]]:
 
 
 def squad_index(squad: Path, work: Path, model: str) -> tuple[dict[str, str], list[Any], Path]:
-    """Article files, questions and the (built or synced) index folder, as quality.run_squad has them."""
+    """Article files, questions and the (built or synced) index folder, as squad.run_squad has them."""
     files, questions = squad_files(squad)
     docs = work / "squad" / "docs"
     sync_folder(docs, files)
@@ -151,49 +151,72 @@ def main(argv: Sequence[str] | None = None) -> None:
     retriever = qa.Retriever(folder, model=args.model)
     snap = retriever.snapshot()
     idf = corpus_idf([p.text for p in snap.all_passages()])
+    hits = gold_first(retriever, items, args.mode)
+    # Every option shares one cache of sentence vectors (the full run would be long without).
+    encoder = CachedEncoder(retriever.encoder)
+    table = [
+        measure(name, nb, hits, idf, encoder, args.time_sample)
+        for name in options(idf, retriever.encoder)
+        for nb in (False, True)
+    ]
+    print_table(len(items), hits, table)
+    if args.json:
+        args.json.write_text(json.dumps({"hits": len(hits), "table": table}, indent=1) + "\n")
 
-    # Retrieval: keep the questions whose first result is the gold paragraph.
-    hits: list[tuple[str, str, int, list[str]]] = []
+
+Hit = tuple[str, str, int, list[str]]  # question, passage text, its start, gold answers
+
+
+def gold_first(retriever: qa.Retriever, items: list[Any], mode: str | None) -> list[Hit]:
+    """The questions whose first result is the gold paragraph, with that result."""
+    hits: list[Hit] = []
     tick = ticker("retrieve", every=30.0)
     for n, ((question, source, paragraph), golds) in enumerate(items, start=1):
-        top = retriever.retrieve(question, k=1, **retrieve_kwargs(args.mode))[0]
+        top = retriever.retrieve(question, k=1, **retrieve_kwargs(mode))[0]
         if paragraph_ranking([top], paragraph) == [(source, paragraph)]:
             hits.append((question, top.text, top.start, golds))
         tick("question", n, len(items))
     log(f"top-1 gold paragraph: {len(hits)}/{len(items)}")
+    return hits
 
-    encoder = CachedEncoder(retriever.encoder)
-    table: list[dict[str, Any]] = []
-    for name, choose in options(idf, encoder).items():
-        for nb in (False, True):
-            contained, lengths = [], []
-            started = time.perf_counter()
-            for question, text, start, golds in hits:
-                span = choose(question, text, start, nb)
-                line = text[span[0][0] - start : span[0][1] - start] if span else ""
-                contained.append(any(g in line for g in golds))
-                lengths.append(len(line.split()))
-            ms = (time.perf_counter() - started) * 1000 / max(len(hits), 1)
-            if "embedding" in name:  # the cached run is no cost measure: time it uncached
-                plain = options(idf, retriever.encoder)[name]
-                sample = hits[: args.time_sample]
-                started = time.perf_counter()
-                for question, text, start, _ in sample:
-                    plain(question, text, start, nb)
-                ms = (time.perf_counter() - started) * 1000 / max(len(sample), 1)
-            row = {
-                "option": name,
-                "neighbours": nb,
-                "rate": mean(contained),
-                "words": round(sum(lengths) / max(len(lengths), 1), 1),
-                "ms": round(ms, 2),
-            }
-            table.append(row)
-            log(str(row))
+
+def measure(
+    name: str, nb: bool, hits: list[Hit], idf: Any, encoder: CachedEncoder, time_sample: int
+) -> dict[str, Any]:
+    """One option's row: how often its line holds a gold answer, its mean words, its cost
+    (timed on ``time_sample`` questions without the cache when the option embeds)."""
+    choose = options(idf, encoder)[name]
+    contained, lengths = [], []
+    started = time.perf_counter()
+    for question, text, start, golds in hits:
+        span = choose(question, text, start, nb)
+        line = text[span[0][0] - start : span[0][1] - start] if span else ""
+        contained.append(any(g in line for g in golds))
+        lengths.append(len(line.split()))
+    ms = (time.perf_counter() - started) * 1000 / max(len(hits), 1)
+    if "embedding" in name:  # the cached run is no cost measure: time it uncached
+        uncached = options(idf, encoder.inner)[name]
+        sample = hits[:time_sample]
+        started = time.perf_counter()
+        for question, text, start, _ in sample:
+            uncached(question, text, start, nb)
+        ms = (time.perf_counter() - started) * 1000 / max(len(sample), 1)
+    row = {
+        "option": name,
+        "neighbours": nb,
+        "rate": mean(contained),
+        "words": round(sum(lengths) / max(len(lengths), 1), 1),
+        "ms": round(ms, 2),
+    }
+    log(str(row))
+    return row
+
+
+def print_table(asked: int, hits: list[Hit], table: list[dict[str, Any]]) -> None:
     passage_words = round(sum(len(t.split()) for _, t, _, _ in hits) / max(len(hits), 1), 1)
     print(
-        f"SQuAD dev, {len(items)} questions, {len(hits)} with the gold paragraph first "
-        f"({len(hits) / len(items):.3f}); mean passage {passage_words} words.\n"
+        f"SQuAD dev, {asked} questions, {len(hits)} with the gold paragraph first "
+        f"({len(hits) / asked:.3f}); mean passage {passage_words} words.\n"
     )
     print(
         "| option | neighbour sentence | answer line holds a gold answer | line words | ms/question |"
@@ -204,8 +227,6 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"| {r['option']} | {'yes' if r['neighbours'] else 'no'} | {r['rate']:.3f} | "
             f"{r['words']} | {r['ms']} |"
         )
-    if args.json:
-        args.json.write_text(json.dumps({"hits": len(hits), "table": table}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

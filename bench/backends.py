@@ -33,32 +33,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import DEFAULT_WORK, log, one_line
+from backendtiming import interleaved, latencies, speeds
+from common import DEFAULT_WORK, log
+from squad import squad_paragraphs
 
 import index
 from index import IndexConfig, build_index, load_encoder
 from index.encoders import SentenceTransformerEncoder
 from index.generations import current_generation
 from index.manifest import read_manifest
-
-
-def squad_paragraphs(path: Path, limit: int | None = None) -> tuple[dict[str, str], list[str]]:
-    """Article files holding the first ``limit`` paragraphs (as bench/quality.py writes them),
-    and those paragraphs."""
-    import re
-
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    files: dict[str, str] = {}
-    texts: list[str] = []
-    for i, article in enumerate(data):
-        room = (limit - len(texts)) if limit is not None else None
-        if room is not None and room <= 0:
-            break
-        paragraphs = [one_line(p["context"]) for p in article["paragraphs"]][:room]
-        name = f"{i:02d}_{re.sub(r'[^A-Za-z0-9.-]+', '_', article['title']).strip('_')}.txt"
-        files[name] = "\n\n".join(paragraphs) + "\n"
-        texts += paragraphs
-    return files, texts
 
 
 def throughput(args: argparse.Namespace) -> dict[str, Any]:
@@ -87,46 +70,15 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
         f"docqa_{fast.backend}": lambda: run_build(fast, "fast"),
         "docqa_fp32": lambda: run_build(exact, "fp32"),
     }
-    for fn in runs.values():  # warm-up: first-call costs (allocations, OpenVINO compile)
-        fn()
-    seconds: dict[str, list[float]] = {name: [] for name in runs}
-    cpu: dict[str, list[float]] = {name: [] for name in runs}
-    loads = []
-    for r in range(args.rounds):
-        for name, fn in runs.items():
-            started, used = time.perf_counter(), time.process_time()
-            fn()
-            seconds[name].append(round(time.perf_counter() - started, 2))
-            cpu[name].append(round(time.process_time() - used, 2))
-            loads.append(round(os.getloadavg()[0], 2))
-            log(
-                f"round {r + 1}: {name} {seconds[name][-1]} s, cpu {cpu[name][-1]} s (load {loads[-1]})"
-            )
+    seconds, cpu, loads = interleaved(runs, args.rounds)
     manifest = read_manifest(current_generation(work / "index-fast"))
     shutil.rmtree(work, ignore_errors=True)
-    best = {name: min(s) for name, s in seconds.items()}
     return {
         "paragraphs": len(texts),
         "files": len(files),
         "backend": fast.backend,
         "manifest_encoder_backend": manifest.encoder_backend,
-        "seconds": seconds,
-        "best_seconds": best,
-        "speed_vs_raw_fp32": {
-            name: round(best["raw_fp32"] / s, 2) for name, s in best.items() if name != "raw_fp32"
-        },
-        # Per round, raw / docqa, and the median: load from other processes comes and goes.
-        "speed_vs_raw_fp32_per_round": {
-            name: [round(a / b, 2) for a, b in zip(seconds["raw_fp32"], s, strict=True)]
-            for name, s in seconds.items()
-            if name != "raw_fp32"
-        },
-        "cpu_seconds": cpu,
-        "cpu_speed_vs_raw_fp32": {
-            name: round(min(cpu["raw_fp32"]) / min(c), 2)
-            for name, c in cpu.items()
-            if name != "raw_fp32"
-        },
+        **speeds(seconds, cpu),
         "load_average_1min": loads,
         "cpus": os.cpu_count(),
     }
@@ -192,35 +144,15 @@ def query(args: argparse.Namespace) -> dict[str, Any]:
         for name, fn in ways.items()
     }
 
-    def measure() -> dict[str, dict[str, float]]:
-        out = {}
-        for _ in range(2):  # rounds interleaved
-            for name, fn in ways.items():
-                times = []
-                for q in questions:
-                    started = time.perf_counter()
-                    fn(q)
-                    times.append(time.perf_counter() - started)
-                prev = out.get(name, {}).get("_all", [])
-                out[name] = {"_all": prev + times}
-        return {
-            name: {
-                "p50_ms": round(float(np.percentile(v["_all"], 50)) * 1e3, 2),
-                "p99_ms": round(float(np.percentile(v["_all"], 99)) * 1e3, 2),
-                "load": round(os.getloadavg()[0], 2),
-            }
-            for name, v in out.items()
-        }
-
     for q in questions[:20]:  # warm-up
         for fn in ways.values():
             fn(q)
     result: dict[str, Any] = {"questions": len(questions), "worst_cosine_vs_st": agree}
-    result["idle"] = measure()
+    result["idle"] = latencies(ways, questions)
     hogs = [subprocess.Popen([sys.executable, "-c", "while 1: pass"]) for _ in range(args.hogs)]
     try:
         time.sleep(1)
-        result[f"with_{args.hogs}_hogs"] = measure()
+        result[f"with_{args.hogs}_hogs"] = latencies(ways, questions)
     finally:
         for hog in hogs:
             hog.kill()
@@ -229,7 +161,8 @@ def query(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def scifact(args: argparse.Namespace) -> dict[str, Any]:
-    import quality
+    import common
+    import scifact as scifact_task
 
     import qa
 
@@ -238,7 +171,7 @@ def scifact(args: argparse.Namespace) -> dict[str, Any]:
     def index_folder(docs: Path, folder: Path, model: str, *, full: bool, label: str) -> Any:
         started = time.perf_counter()
         config = IndexConfig(index_dir=folder, model=model, backend=backend)
-        summary = build_index(docs, config, full=full, progress=quality.ticker(label))
+        summary = build_index(docs, config, full=full, progress=common.ticker(label))
         seconds = time.perf_counter() - started
         snap = index.open_snapshot(folder)
         try:
@@ -251,15 +184,17 @@ def scifact(args: argparse.Namespace) -> dict[str, Any]:
     def retriever(folder: Path, model: str | None = None) -> Any:
         return plain(folder, encoder=load_encoder(model or index.DEFAULT_MODEL, backend=backend))
 
-    quality.index_folder = index_folder  # type: ignore[attr-defined]
+    common.index_folder = index_folder  # common.build indexes through it
     qa.Retriever = retriever  # type: ignore[misc,assignment]
     work = args.work / f"backend-{backend}"
-    out = quality.run_scifact(
+    out = scifact_task.run_scifact(
         args.scifact, work, index.DEFAULT_MODEL, full=args.full, mode="hybrid"
     )
-    dense = quality.run_scifact(args.scifact, work, index.DEFAULT_MODEL, full=False, mode="dense")
+    dense = scifact_task.run_scifact(
+        args.scifact, work, index.DEFAULT_MODEL, full=False, mode="dense"
+    )
     manifest = read_manifest(
-        current_generation(quality.index_dir(work, "scifact", index.DEFAULT_MODEL))
+        current_generation(common.index_dir(work, "scifact", index.DEFAULT_MODEL))
     )
     return {
         "backend": backend,

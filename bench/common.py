@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_WORK",
     "REPO",
     "SQUAD_K",
+    "build",
     "index_dir",
     "index_folder",
     "log",
@@ -111,3 +112,36 @@ def paragraph_ranking(results: Any, paragraph: int) -> list[tuple[str, int]]:
         for r in results
     )
     return list(dict.fromkeys(ranking))
+
+
+def build(
+    docs: Path, index_dir: Path, model: str, *, full: bool, expected: dict[str, int]
+) -> tuple[dict[str, Any], dict[tuple[str, int], int]]:
+    """Index ``docs`` with docqa and describe the result, checking each file's paragraph count.
+    Also returns the number of parts of every (source, paragraph)."""
+    summary, seconds, passages = index_folder(
+        docs, index_dir, model, full=full, label=f"index {docs.parent.name}"
+    )
+    parts = {
+        (p.source, n): p.parts for p in passages for n in range(p.paragraph, p.last_paragraph + 1)
+    }
+    found = {src: 0 for src in expected}
+    for src, para in parts:
+        found[src] = max(found.get(src, 0), para)
+    wrong = {s: (expected.get(s), n) for s, n in found.items() if expected.get(s) != n}
+    if wrong or summary.files_skipped:
+        raise SystemExit(
+            f"paragraphs do not line up with the data: {wrong} {summary.files_skipped}"
+        )
+    info = {
+        "files": summary.files_indexed,
+        "units": len(parts),
+        "split_units": sum(n > 1 for n in parts.values()),
+        "max_parts": max(parts.values(), default=0),
+        "joined_passages": sum(p.last_paragraph > p.paragraph for p in passages),
+        "passages": summary.passages,
+        "embedded": summary.embedded,
+        "reused": summary.reused,
+        "build_seconds": round(seconds, 1),
+    }
+    return info, parts

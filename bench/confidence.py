@@ -24,23 +24,16 @@ import argparse
 import json
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from answerline import retrieve_kwargs, squad_index
-from common import index_dir, index_folder, log, paragraph_ranking, ticker
+from common import index_dir, index_folder, paragraph_ranking, ticker
+from confidencecalib import Item, calibrate, print_report
 
 import qa
 from index import DEFAULT_MODEL
-from qa.confidence import (
-    CONFIDENCE_THRESHOLD,
-    COVERAGE_WEIGHT,
-    MARGIN_WEIGHT,
-    ConfidenceFeatures,
-    confidence,
-    features,
-)
+from qa.confidence import features
 
 OFF_TOPIC = [
     "what is the capital of France?",
@@ -62,14 +55,6 @@ OFF_TOPIC = [
 ]
 
 
-@dataclass(frozen=True)
-class Item:
-    group: str
-    answerable: bool
-    right: bool  # first result is the gold place (answerable questions only; else False)
-    f: ConfidenceFeatures
-
-
 def realdocs_questions(folder: Path, corpus: str) -> list[dict[str, Any]]:
     path = folder / corpus / "questions.jsonl"
     return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
@@ -87,7 +72,7 @@ def dense_cosines(retriever: qa.Retriever, question: str, results: Sequence[Any]
     return [float(c) for c in stored @ vector]
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--squad", type=Path, required=True)
     parser.add_argument("--realdocs", type=Path, required=True)
@@ -101,9 +86,29 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--squad-sample", type=int, default=3000)
     parser.add_argument("--cross-sample", type=int, default=400, help="per unanswerable group")
     parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
-    rng = random.Random(0)
+    return parser.parse_args(argv)
 
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    # One generator for every random choice, drawn in a fixed order: the samples, then the
+    # halves; the same arguments give the same questions and the same split.
+    rng = random.Random(0)
+    squad_qs, retrievers = open_indexes(args)
+    jobs = make_jobs(args, rng, squad_qs)
+    items = ask(jobs, retrievers, args.mode)
+    by_group, calib, held = halves(items, rng)
+    table, best, shipped = calibrate(calib, held)
+    print_report(items, by_group, calib, held, table, best, shipped)
+    if args.json:
+        args.json.write_text(
+            json.dumps({"table": table, "best": best, "shipped": shipped}, indent=1) + "\n"
+        )
+
+
+def open_indexes(args: argparse.Namespace) -> tuple[list[tuple[str, str, int]], dict[str, Any]]:
+    """The SQuAD questions and a Retriever per corpus (SQuAD, the realdocs corpora, docs/),
+    each index built or synced first."""
     _, squad_qs, squad_index_dir = squad_index(args.squad, args.work, args.model)
     retrievers = {"squad": qa.Retriever(squad_index_dir, model=args.model)}
     encoder = retrievers["squad"].encoder
@@ -115,7 +120,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         folder = index_dir(args.work, name, args.model)
         index_folder(docs, folder, args.model, full=False, label=f"index {name}")
         retrievers[name] = qa.Retriever(folder, encoder=encoder)
+    return squad_qs, retrievers
 
+
+# (group, corpus, question, answerable, is_right(result) or None)
+Job = tuple[str, str, str, bool, Any]
+
+
+def make_jobs(
+    args: argparse.Namespace, rng: random.Random, squad_qs: list[tuple[str, str, int]]
+) -> list[Job]:
+    """Every question to ask, in groups: answerable ones of their own corpus, unanswerable
+    ones of another."""
     real = {c: realdocs_questions(args.realdocs, c) for c in ("pydantic", "httpx")}
     claims = [json.loads(line)["text"] for line in (args.scifact / "queries.jsonl").open()]
     squad_sample = rng.sample(squad_qs, min(args.squad_sample, len(squad_qs)))
@@ -124,8 +140,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return rng.sample(list(questions), min(args.cross_sample, len(questions)))
 
     squad_texts = [q for q, _, _ in squad_qs]
-    # (group, corpus, question, answerable, is_right(result) or None)
-    jobs: list[tuple[str, str, str, bool, Any]] = []
+    jobs: list[Job] = []
     for q, src, para in squad_sample:
         jobs.append(
             (
@@ -157,17 +172,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     jobs.extend(("SciFact on SQuAD", "squad", q, False, None) for q in cross(claims))
     for c in ("docqa-docs", "pydantic", "httpx", "squad"):
         jobs.extend((f"off-topic on {c}", c, q, False, None) for q in OFF_TOPIC)
+    return jobs
 
+
+def ask(jobs: list[Job], retrievers: dict[str, Any], mode: str | None) -> list[Item]:
+    """Ask every job's question for 2 results: the confidence features of the first."""
     items: list[Item] = []
     tick = ticker("confidence queries", every=30.0)
     for n, (group, corpus, question, answerable, is_right) in enumerate(jobs, start=1):
         retriever = retrievers[corpus]
-        results = retriever.retrieve(question, k=2, **retrieve_kwargs(args.mode))
+        results = retriever.retrieve(question, k=2, **retrieve_kwargs(mode))
         f = features(question, results[0].text, dense_cosines(retriever, question, results))
         right = bool(is_right and is_right(results[0]))
         items.append(Item(group, answerable, right, f))
         tick("question", n, len(jobs))
+    return items
 
+
+def halves(
+    items: list[Item], rng: random.Random
+) -> tuple[dict[str, list[Item]], list[Item], list[Item]]:
+    """The items by group, and each group split at random into a calibration half and a
+    held-out half."""
     by_group: dict[str, list[Item]] = {}
     for it in items:
         by_group.setdefault(it.group, []).append(it)
@@ -179,98 +205,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         half = len(shuffled) // 2
         calib += shuffled[:half]
         held += shuffled[half:]
-
-    def errors(data: Sequence[Item], cw: float, mw: float, t: float) -> tuple[float, float, float]:
-        pos = [confidence(i.f, coverage_weight=cw, margin_weight=mw) for i in data if i.answerable]
-        neg = [
-            confidence(i.f, coverage_weight=cw, margin_weight=mw) for i in data if not i.answerable
-        ]
-        right = [confidence(i.f, coverage_weight=cw, margin_weight=mw) for i in data if i.right]
-        false_yes = sum(v >= t for v in neg) / max(len(neg), 1)
-        false_no = sum(v < t for v in pos) / max(len(pos), 1)
-        false_no_right = sum(v < t for v in right) / max(len(right), 1)
-        return false_yes, false_no, false_no_right
-
-    def best_threshold(cw: float, mw: float) -> tuple[float, float]:
-        values = sorted(
-            {round(confidence(i.f, coverage_weight=cw, margin_weight=mw), 3) for i in calib}
-        )
-        best = (2.0, 0.0)
-        for t in values:
-            fy, fn, _ = errors(calib, cw, mw, t)
-            best = min(best, ((fy + fn) / 2, t))
-        return best
-
-    table = []
-    for cw in (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5):
-        for mw in (0.0, 0.5, 1.0):
-            cost, t = best_threshold(cw, mw)
-            fy, fn, fnr = errors(held, cw, mw, t)
-            table.append(
-                {
-                    "coverage_weight": cw,
-                    "margin_weight": mw,
-                    "threshold": t,
-                    "calibration_mean_error": round(cost, 4),
-                    "held_false_confident": round(fy, 4),
-                    "held_false_no_answer": round(fn, 4),
-                    "held_false_no_answer_when_right": round(fnr, 4),
-                }
-            )
-            log(str(table[-1]))
-    best = min(table, key=lambda r: r["calibration_mean_error"])
-    score_only = next(r for r in table if r["coverage_weight"] == 0.0 and r["margin_weight"] == 0.0)
-    answerable = sum(i.answerable for i in items)
-    print(
-        f"{len(items)} questions: {answerable} answerable, {len(items) - answerable} unanswerable; "
-        f"calibration half {len(calib)}, held-out half {len(held)}.\n"
-    )
-    print(
-        "| decision | threshold | calib. mean error | held-out false confident (unanswerable) | held-out false no-answer (answerable) | … when top-1 is right |"
-    )
-    print("|---|---|---|---|---|---|")
-    shipped_errors = errors(held, COVERAGE_WEIGHT, MARGIN_WEIGHT, CONFIDENCE_THRESHOLD)
-    shipped = {
-        "coverage_weight": COVERAGE_WEIGHT,
-        "margin_weight": MARGIN_WEIGHT,
-        "threshold": CONFIDENCE_THRESHOLD,
-        "calibration_mean_error": round(
-            sum(errors(calib, COVERAGE_WEIGHT, MARGIN_WEIGHT, CONFIDENCE_THRESHOLD)[:2]) / 2, 4
-        ),
-        "held_false_confident": round(shipped_errors[0], 4),
-        "held_false_no_answer": round(shipped_errors[1], 4),
-        "held_false_no_answer_when_right": round(shipped_errors[2], 4),
-    }
-    rows = (
-        ("top cosine only", score_only),
-        ("best on calibration", best),
-        ("qa.confidence constants", shipped),
-    )
-    for label, r in rows:
-        print(
-            f"| {label}: score + {r['coverage_weight']}·coverage + {r['margin_weight']}·margin | "
-            f"{r['threshold']:.3f} | {r['calibration_mean_error']:.3f} | {r['held_false_confident']:.3f} | "
-            f"{r['held_false_no_answer']:.3f} | {r['held_false_no_answer_when_right']:.3f} |"
-        )
-    print("\nHeld-out rate of 'confident' per group, best decision:\n")
-    print("| group | answerable | questions (held-out) | confident |")
-    print("|---|---|---|---|")
-    for group in by_group:
-        g = [i for i in held if i.group == group]
-        conf = sum(
-            confidence(
-                i.f, coverage_weight=best["coverage_weight"], margin_weight=best["margin_weight"]
-            )
-            >= best["threshold"]
-            for i in g
-        )
-        print(
-            f"| {group} | {'yes' if g and g[0].answerable else 'no'} | {len(g)} | {conf / max(len(g), 1):.3f} |"
-        )
-    if args.json:
-        args.json.write_text(
-            json.dumps({"table": table, "best": best, "shipped": shipped}, indent=1) + "\n"
-        )
+    return by_group, calib, held
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crashstates import restore, to_state_b, write_state_a
+
 import qa
 from index import IndexConfig, build_index, open_snapshot
 
@@ -85,6 +87,29 @@ class CrashReport:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class _Setup:
+    """What every trial restores and checks against."""
+
+    pristine: Path  # state A, docs and index, as each trial starts from it
+    trial: Path  # where a trial runs: trial/docs, trial/index
+    config: IndexConfig
+    paragraph: Callable[[random.Random], str]
+    seed: int
+    state_a: State
+    state_b: State
+
+    @property
+    def docs(self) -> Path:
+        return self.trial / "docs"
+
+    def run(self, delay: float | None) -> tuple[list[str], dict[str, Any]]:
+        """Restore state A, change it to B and sync, killed after ``delay`` s (None: never)."""
+        restore(self.pristine, self.trial, self.paragraph, self.seed)
+        index_dir = self.config.index_dir
+        return _trial(self.docs, index_dir, self.config, delay, self.state_a, self.state_b)
+
+
 def run_crash(
     work: Path,
     *,
@@ -119,28 +144,38 @@ def run_crash(
     if any(not Path(source).name.startswith("moved-") for source in differ):
         raise SystemExit(f"a sync differs from a build from scratch beyond renamed files: {differ}")
     report = CrashReport(trials, files, len(state_a), len(state_b), change, 0.0, 0.0)
+    setup = _Setup(pristine, trial, config, paragraph, seed, state_a, state_b)
+    _measure_window(setup, report, log)
+    _kill_trials(setup, report, trials, log)
+    return report
 
-    # The window is measured by whole trials without the kill, so that the disk is as busy
-    # (write-back of the previous trial's files) as in the real ones.
+
+def _measure_window(setup: _Setup, report: CrashReport, log: Callable[[str], None]) -> None:
+    """The kill window: whole trials without the kill, so that the disk is as busy
+    (write-back of the previous trial's files) as in the real ones."""
     timings = []
     for n in range(5):
-        restore(pristine, trial, paragraph, seed)
-        problems, outcome = _trial(docs, index_dir, config, None, state_a, state_b)
+        problems, outcome = setup.run(None)
         if problems or outcome["state"] != "B" or not outcome["finished"]:
             raise SystemExit(f"unkilled sync {n} did not reach state B: {problems}")
         timings.append((outcome["seconds"], outcome["published"]))
     report.sync_seconds = statistics.median(t for t, _ in timings)
     report.publish_seconds = statistics.median(p for _, p in timings)
     log(
-        f"crash: state A {len(state_a)} passages, B {len(state_b)}; change {change}; unkilled "
-        f"sync (publish at, s) {', '.join(f'{t:.2f} ({p:.2f})' for t, p in timings)}"
+        f"crash: state A {len(setup.state_a)} passages, B {len(setup.state_b)}; change "
+        f"{report.change}; unkilled sync (publish at, s) "
+        f"{', '.join(f'{t:.2f} ({p:.2f})' for t, p in timings)}"
     )
 
-    rng = random.Random(seed)
+
+def _kill_trials(
+    setup: _Setup, report: CrashReport, trials: int, log: Callable[[str], None]
+) -> None:
+    """``trials`` syncs killed at seeded random moments of the window, counted in ``report``."""
+    rng = random.Random(setup.seed)
     for n in range(trials):
         delay = rng.uniform(0.0, report.sync_seconds)
-        restore(pristine, trial, paragraph, seed)
-        problems, outcome = _trial(docs, index_dir, config, delay, state_a, state_b)
+        problems, outcome = setup.run(delay)
         report.killed += outcome["killed"]
         report.finished_first += outcome["finished"]
         report.ended_a += outcome["state"] == "A"
@@ -157,7 +192,6 @@ def run_crash(
                 f"crash: {n + 1}/{trials} trials, {report.ended_a} in A, {report.ended_b} in B, "
                 f"{len(report.failures)} failures"
             )
-    return report
 
 
 def _spawn(docs: Path, index_dir: Path) -> subprocess.Popen[str]:
@@ -231,53 +265,3 @@ def passages_of(index_dir: Path) -> State:
         return frozenset((p.source, p.text) for p in snap.all_passages())
     finally:
         snap.close()
-
-
-def write_state_a(
-    docs: Path, files: int, per_file: int, paragraph: Callable[[random.Random], str], seed: int
-) -> None:
-    """``files`` files of ``per_file`` paragraphs, half .txt, half .md, all modified an hour ago
-    (older than the sync's 2 s racy window, so an unchanged file is never re-read)."""
-    rng = random.Random(seed)
-    docs.mkdir(parents=True)
-    for k in range(files):
-        path = docs / f"d{k // 100:02d}" / f"note{k:04d}.{'md' if k % 2 else 'txt'}"
-        path.parent.mkdir(exist_ok=True)
-        path.write_text("\n\n".join(paragraph(rng) for _ in range(per_file)) + "\n", "utf-8")
-    age_files(docs)
-
-
-def age_files(docs: Path, seconds: float = 3600.0) -> None:
-    past = time.time_ns() - int(seconds * 1e9)
-    for path in docs.rglob("*"):
-        if path.is_file():
-            os.utime(path, ns=(past, past))
-
-
-def to_state_b(docs: Path, paragraph: Callable[[random.Random], str], seed: int) -> dict[str, int]:
-    """The same change every time: every 10th file gets a new second paragraph, every 20th is
-    deleted, another 20th renamed, and 1 new file is added per 20."""
-    rng = random.Random(seed + 1)
-    paths = sorted(p for p in docs.rglob("*") if p.is_file())
-    edited, deleted, renamed = paths[0::10], paths[3::20], paths[5::20]
-    for path in edited:
-        paras = path.read_text("utf-8").split("\n\n")
-        paras[1 % len(paras)] = "Revised notes. " + paragraph(rng)
-        path.write_text("\n\n".join(paras), "utf-8")
-    for path in deleted:
-        path.unlink()
-    for path in renamed:
-        path.rename(path.with_name("moved-" + path.name))
-    added = max(1, len(paths) // 20)
-    for k in range(added):
-        (docs / f"new{k:03d}.txt").write_text(paragraph(rng) + "\n\n" + paragraph(rng) + "\n")
-    return {"edited": len(edited), "deleted": len(deleted), "renamed": len(renamed), "added": added}
-
-
-def restore(
-    pristine: Path, trial: Path, paragraph: Callable[[random.Random], str], seed: int
-) -> None:
-    """The trial folder back to state A (docs and index, mtimes kept), then changed to state B."""
-    shutil.rmtree(trial)
-    shutil.copytree(pristine, trial, symlinks=True)
-    to_state_b(trial / "docs", paragraph, seed)

@@ -45,7 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from common import DEFAULT_WORK, SQUAD_K, index_dir, index_folder, log, mean, sync_folder, ticker
-from ir_metrics import cover, first_rank, reciprocal_rank, squash, unique_in_order
+from formatreading import reading
+from ir_metrics import first_rank, reciprocal_rank, squash, unique_in_order
 from writers import WRITERS, Article, squad_articles
 
 import qa
@@ -97,7 +98,48 @@ def run_format(
     )
     passages = sorted(passages, key=lambda p: (p.source, p.start))
     by_file = {a.stem + "." + fmt: a for a in articles}
-    reading = _reading(by_file, passages)
+    read = reading(by_file, passages)
+    log(f"{fmt}: {summary.files_indexed} files, {summary.passages} passages, {read}")
+    questions = [
+        (q, name, n)
+        for name, a in by_file.items()
+        for n, qs in enumerate(a.questions, start=1)
+        for q in qs
+    ][::every]
+    asked = _ask(fmt, qa.Retriever(folder, model=model), questions, by_file, spots, passages)
+    ranks, cited, wrong = asked["ranks"], asked["cited"], asked["wrong"]
+    return {
+        "files": summary.files_indexed,
+        "skipped": len(summary.files_skipped),
+        "skipped_files": summary.files_skipped,
+        "degraded": len(summary.files_degraded),
+        "paragraphs": sum(len(a.paragraphs) for a in articles),
+        "passages": summary.passages,
+        "embedded": summary.embedded,
+        "build_seconds": round(build_seconds, 1),
+        **read,
+        "across_pages": sum(w.across_pages for w in written.values()),
+        "questions": len(questions),
+        **{f"R@{k}": mean(r is not None and r <= k for r in ranks) for k in (1, 5, 20)},
+        "MRR@10": mean(reciprocal_rank(r, 10) for r in ranks),
+        "top1_from_gold": len(cited),
+        "top1_cited_right": sum(cited),
+        "citation_accuracy": mean(cited),
+        "wrong_citations": wrong,
+        "query_seconds": asked["seconds"],
+    }
+
+
+def _ask(
+    fmt: str,
+    retriever: qa.Retriever,
+    questions: list[tuple[str, str, int]],
+    by_file: dict[str, Article],
+    spots: dict[str, list[tuple[int | None, int]]],
+    passages: list[Passage],
+) -> dict[str, Any]:
+    """Ask every question: the rank of the gold paragraph, whether each first result from the
+    gold paragraph is cited right, the first wrong citations and the seconds taken."""
     # The paragraph (block) of every passage, for deduplication: what docqa read, whatever
     # its citation says (the citation is what is measured).
     block_of: dict[tuple[str, int], int] = {}
@@ -105,15 +147,6 @@ def run_format(
     for p in passages:
         block += p.part == 1
         block_of[p.source, p.start] = block
-    log(f"{fmt}: {summary.files_indexed} files, {summary.passages} passages, {reading}")
-
-    retriever = qa.Retriever(folder, model=model)
-    questions = [
-        (q, name, n)
-        for name, a in by_file.items()
-        for n, qs in enumerate(a.questions, start=1)
-        for q in qs
-    ][::every]
     ranks: list[int | None] = []
     cited: list[bool] = []
     wrong: list[str] = []
@@ -135,80 +168,7 @@ def run_format(
     seconds = time.perf_counter() - started
     if wrong:
         log(f"{fmt}: first wrong citations: " + "; ".join(wrong))
-    return {
-        "files": summary.files_indexed,
-        "skipped": len(summary.files_skipped),
-        "skipped_files": summary.files_skipped,
-        "degraded": len(summary.files_degraded),
-        "paragraphs": sum(len(a.paragraphs) for a in articles),
-        "passages": summary.passages,
-        "embedded": summary.embedded,
-        "build_seconds": round(build_seconds, 1),
-        **reading,
-        "across_pages": sum(w.across_pages for w in written.values()),
-        "questions": len(questions),
-        **{f"R@{k}": mean(r is not None and r <= k for r in ranks) for k in (1, 5, 20)},
-        "MRR@10": mean(reciprocal_rank(r, 10) for r in ranks),
-        "top1_from_gold": len(cited),
-        "top1_cited_right": sum(cited),
-        "citation_accuracy": mean(cited),
-        "wrong_citations": wrong,
-        "query_seconds": round(seconds, 1),
-    }
-
-
-def _reading(articles: dict[str, Article], passages: list[Passage]) -> dict[str, Any]:
-    """How docqa's paragraphs (blocks) line up with the written ones, over all files."""
-    blocks: dict[str, dict[tuple[int | None, int], list[str]]] = {name: {} for name in articles}
-    for p in passages:  # in document order: a block's later parts follow its first
-        if p.part == 1:
-            key = (p.page, p.paragraph)
-        blocks.setdefault(p.source, {}).setdefault(key, []).append(p.text)
-    exact = split = merged = changed = 0
-    examples: list[str] = []
-
-    for name, article in articles.items():
-        texts = [" ".join(parts) for parts in blocks[name].values()]
-        covers = cover(article.paragraphs, texts)
-        if (
-            covers is None
-        ):  # some text differs: count the paragraphs read exactly, call the rest changed
-            found = {squash(t) for t in texts}
-            ok = sum(squash(p) in found for p in article.paragraphs)
-            exact, changed = exact + ok, changed + len(article.paragraphs) - ok
-            examples.append(
-                f"{name}: text differs ({_first_difference(article.paragraphs, texts)})"
-            )
-            continue
-        uses = [0] * len(texts)
-        for covered in covers:
-            for j in covered:
-                uses[j] += 1
-        for i, covered in enumerate(covers):
-            if len(covered) > 1:
-                split += 1
-            elif uses[covered[0]] > 1:
-                merged += 1
-            else:
-                exact += 1
-                continue
-            if len(examples) < 20:
-                keys = [list(blocks[name])[j] for j in covered]
-                examples.append(f"{name} ¶{i + 1} read as (page, ¶) {keys}")
-    return {
-        "blocks": sum(len(b) for b in blocks.values()),
-        "exact": exact,
-        "split": split,
-        "merged": merged,
-        "changed": changed,
-        "reading_examples": examples,
-    }
-
-
-def _first_difference(gold: list[str], texts: list[str]) -> str:
-    a, b = "".join(squash(t) for t in gold), "".join(squash(t) for t in texts)
-    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    return f"written {a[max(i - 20, 0) : i + 20]!r}, read {b[max(i - 20, 0) : i + 20]!r}"
+    return {"ranks": ranks, "cited": cited, "wrong": wrong, "seconds": round(seconds, 1)}
 
 
 def formats_markdown(model: str, results: dict[str, dict[str, Any]]) -> str:

@@ -33,32 +33,31 @@ used in the window (100% = one core) by the server, the clients, the ``docqa ind
 and everything else on the machine ("other": other programs; numbers taken while other
 programs are busy are not comparable), and syncs finished / passages embedded in the window.
 ``--server-env`` passes variables to the server (see ``bench/loadserver.py`` for experiments).
+
+The clients and the summary of a window are in ``bench/loadclients.py``, the syncs measured
+against in ``bench/loadsyncs.py``; this file serves the index, runs the phases and reports.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import os
-import resource
 import socket
-import statistics
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from common import REPO, log
+from loadclients import CLIENTS, run_clients
+from loadsyncs import sync_phase
 
 from index import DEFAULT_MODEL
 
 DEFAULT_WORK = REPO / "bench" / ".cache" / "load"
 DEFAULT_QUESTIONS = REPO / "bench" / "guide" / "questions.jsonl"
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def mirror(src: Path, dst: Path) -> None:
@@ -88,21 +87,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its waited-for children."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return sum(int(f) for f in fields[11:15]) / TICK
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds all cores have spent busy since boot (``/proc/stat``, idle and iowait excluded)."""
-    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / TICK
 
 
 class Server:
@@ -144,272 +128,10 @@ class Server:
         self.log.close()
 
 
-# ---- clients (run in worker processes) ---------------------------------------------------
-
-
-def _gradio_asker(url: str, **options: Any) -> Callable[[str, int, str], Any]:
-    from gradio_client import Client
-
-    client = Client(url, verbose=False, **options)
-    return lambda q, k, mode: client.predict(q, k, mode, api_name="/retrieve")
-
-
-def _gradio_noverify_asker(url: str) -> Callable[[str, int, str], Any]:
-    # gradio_client makes a new httpx.Client for each request it sends (two per question),
-    # and each one loads the CA bundle into a new SSL context: ~60 ms of CPU per question on
-    # this box, for a plain-HTTP address that never uses it. ssl_verify=False skips the load.
-    return _gradio_asker(url, ssl_verify=False)
-
-
-def _httpx_asker(url: str) -> Callable[[str, int, str], Any]:
-    import httpx
-
-    http = httpx.Client(base_url=url + "gradio_api/", timeout=60)
-
-    def ask(q: str, k: int, mode: str) -> Any:
-        r = http.post("call/retrieve", json={"data": [q, k, mode]})
-        r.raise_for_status()
-        event = r.json()["event_id"]
-        kind = None
-        with http.stream("GET", f"call/retrieve/{event}") as s:
-            for line in s.iter_lines():
-                if line.startswith("event:"):
-                    kind = line[6:].strip()
-                elif line.startswith("data:") and kind in ("complete", "error"):
-                    data = json.loads(line[5:])
-                    if kind == "error":
-                        raise RuntimeError(f"server error: {data}")
-                    return data[0]
-        raise RuntimeError("stream ended without a result")
-
-    return ask
-
-
-CLIENTS = {
-    "gradio": _gradio_asker,
-    "gradio-noverify": _gradio_noverify_asker,
-    "httpx": _httpx_asker,
-}
-
-
-def client_process(
-    kind: str,
-    url: str,
-    ids: list[int],
-    questions: list[str],
-    k: int,
-    ready: Any,
-    start: Any,
-    seconds: float,
-    out: Any,
-) -> None:
-    """``len(ids)`` clients in threads; puts (records, cpu seconds in the window) on ``out``."""
-    make = CLIENTS[kind]
-    records: list[tuple[float, float, str | None]] = []  # (started, latency, error)
-    lock = threading.Lock()
-    go = threading.Event()
-    window: list[float] = []
-
-    def run(cid: int) -> None:
-        ask = make(url)
-        ask(questions[cid % len(questions)], k, "hybrid")  # warm-up, not counted
-        ready.put(cid)
-        go.wait()
-        t0, end = window
-        i = cid * 7
-        while (began := time.time()) < end:
-            q = questions[i % len(questions)]
-            i += 1
-            error = None
-            try:
-                got = ask(q, k, "hybrid")
-                if not isinstance(got, list) or not got:
-                    error = f"bad result: {str(got)[:80]}"
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {str(exc)[:120]}"
-            with lock:
-                records.append((began - t0, time.time() - began, error))
-
-    threads = [threading.Thread(target=run, args=(cid,), daemon=True) for cid in ids]
-    for t in threads:
-        t.start()
-    t0 = start.get()
-    window[:] = [t0, t0 + seconds]
-    time.sleep(max(0.0, t0 - time.time()))
-    go.set()
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    time.sleep(max(0.0, t0 + seconds - time.time()))
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    for t in threads:
-        t.join(120)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    out.put((records, cpu))
-
-
-def run_clients(
-    kind: str,
-    url: str,
-    questions: list[str],
-    *,
-    clients: int,
-    procs: int,
-    seconds: float,
-    k: int,
-    watch: dict[str, int],
-) -> dict[str, Any]:
-    """Run the clients for one window; the measurements, with CPU of the ``watch`` pids."""
-    ctx = mp.get_context("spawn")
-    ready, out = ctx.Queue(), ctx.Queue()
-    starts = [ctx.Queue() for _ in range(procs)]
-    groups = [list(range(clients))[p::procs] for p in range(procs)]
-    workers = [
-        ctx.Process(
-            target=client_process,
-            args=(kind, url, g, questions, k, ready, s, seconds, out),
-            daemon=True,
-        )
-        for g, s in zip(groups, starts, strict=True)
-        if g
-    ]
-    for w in workers:
-        w.start()
-    for _ in range(clients):
-        ready.get(timeout=300)
-    t0 = time.time() + 0.5
-    for s in starts:
-        s.put(t0)
-    time.sleep(max(0.0, t0 - time.time()))
-    cpu0 = {name: cpu_seconds(pid) for name, pid in watch.items()}
-    cpu0["machine"] = machine_busy_seconds()
-    time.sleep(max(0.0, t0 + seconds - time.time()))
-    cpu1 = {name: cpu_seconds(pid) for name, pid in watch.items()}
-    cpu1["machine"] = machine_busy_seconds()
-    records: list[tuple[float, float, str | None]] = []
-    client_cpu = 0.0
-    for _ in workers:
-        got, cpu = out.get(timeout=300)
-        records += got
-        client_cpu += cpu
-    for w in workers:
-        w.join(30)
-    return summarize(records, seconds, client_cpu, {n: cpu1[n] - cpu0[n] for n in cpu0}, t0)
-
-
-def summarize(
-    records: list[tuple[float, float, str | None]],
-    seconds: float,
-    client_cpu: float,
-    cpu: dict[str, float],
-    t0: float,
-) -> dict[str, Any]:
-    done = [(s, lat) for s, lat, err in records if err is None and s + lat <= seconds]
-    lat = sorted(lat for _, lat in done)
-    errors = [err for _, _, err in records if err is not None]
-
-    def pct(p: float) -> float:
-        return round(lat[min(len(lat) - 1, int(p * len(lat)))], 3) if lat else float("nan")
-
-    return {
-        "t0": t0,
-        "questions_per_s": round(len(done) / seconds, 1),
-        "answered": len(done),
-        "errors": len(errors),
-        "error_examples": sorted(set(errors))[:3],
-        "p50": round(statistics.median(lat), 3) if lat else float("nan"),
-        "p90": pct(0.90),
-        "p99": pct(0.99),
-        "max": round(lat[-1], 3) if lat else float("nan"),
-        "cpu_pct": {n: round(100 * c / seconds) for n, c in cpu.items()},
-        "client_cpu_pct": round(100 * client_cpu / seconds),
-    }
-
-
-# ---- syncs -------------------------------------------------------------------------------
-
-
-class CliSyncs:
-    """``docqa index DOCS --index IDX`` back to back on a rewritten folder, in a thread."""
-
-    def __init__(self, docs: Path, index: Path, log_path: Path) -> None:
-        sys.path.insert(0, str(REPO / "bench"))
-        from loadserver import TEXT_SUFFIXES, mark_docs
-
-        self._mark = mark_docs
-        self.originals = {
-            p: p.read_text(encoding="utf-8")
-            for p in sorted(docs.rglob("*"))
-            if p.suffix.lower() in TEXT_SUFFIXES and p.is_file()
-        }
-        self.docs, self.index, self.log_path = docs, index, log_path
-        self.stop = threading.Event()
-        self.pid = 0
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        n = 1000
-        while not self.stop.is_set():
-            n += 1
-            self._mark(self.docs, self.originals, n)
-            started = time.time()
-            env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"}
-            cmd = [sys.executable, "-m", "qa.cli", "index", str(self.docs)]
-            cmd += ["--index", str(self.index), "--json"]
-            with (self.log_path.parent / "index.log").open("a") as err:
-                proc = subprocess.Popen(
-                    cmd, env=env, cwd=REPO, text=True, stdout=subprocess.PIPE, stderr=err
-                )
-            self.pid = proc.pid
-            assert proc.stdout is not None
-            stdout = proc.stdout.read()
-            _, _, usage = os.wait4(proc.pid, 0)  # reaps it, with its CPU time
-            proc.returncode = 0
-            try:
-                embedded = json.loads(stdout).get("embedded", 0)
-            except json.JSONDecodeError:
-                embedded = -1
-            cpu = usage.ru_utime + usage.ru_stime
-            entry = {"start": started, "end": time.time(), "embedded": embedded, "cpu": cpu}
-            with self.log_path.open("a", encoding="utf-8") as f:
-                f.write(json.dumps(entry) + "\n")
-
-
-def syncs_in(log_path: Path, t0: float, seconds: float) -> tuple[int, int, float | None]:
-    """Syncs that ended inside the window, the passages they embedded, and the CPU seconds the
-    sync processes spent in it (their CPU spread evenly over their run; None: not logged)."""
-    if not log_path.exists():
-        return 0, 0, None
-    entries = [json.loads(line) for line in log_path.read_text().splitlines() if line]
-    inside = [e for e in entries if t0 <= e["end"] <= t0 + seconds]
-    cpu = None
-    if any("cpu" in e for e in entries):
-        cpu = 0.0
-        for e in entries:
-            overlap = min(e["end"], t0 + seconds) - max(e["start"], t0)
-            if overlap > 0:
-                cpu += e["cpu"] * overlap / max(e["end"] - e["start"], 1e-9)
-    return len(inside), sum(max(0, e["embedded"]) for e in inside), cpu
-
-
-def _logged_after(log_path: Path, t: float) -> bool:
-    if not log_path.exists():
-        return False
-    return any(json.loads(line)["end"] >= t for line in log_path.read_text().splitlines() if line)
-
-
-def wait_for_sync_start(log_path: Path, pid_of: Callable[[], int], timeout: float = 60) -> None:
-    """Until the sync process has burnt some CPU (it is embedding, not starting up)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        pid = pid_of()
-        if pid and cpu_seconds(pid) > 8:
-            return
-        time.sleep(0.5)
-
-
 # ---- main --------------------------------------------------------------------------------
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("docs", nargs="?", type=Path, default=REPO / "docs")
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
@@ -429,8 +151,11 @@ def main() -> None:
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--url", help="measure this running app instead (idle phase only)")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def main() -> None:
+    args = parse_args()
     questions = [
         json.loads(line)["question"]
         for line in args.questions.read_text(encoding="utf-8").splitlines()
@@ -447,6 +172,17 @@ def main() -> None:
         ]  # fmt: skip
         print_table(rows, args)
         return
+    rows = measure_served(args, kinds, questions)
+    print_table(rows, args)
+    if args.json:
+        args.json.write_text(json.dumps({"args": vars(args), "rows": rows}, default=str, indent=1))
+
+
+def measure_served(
+    args: argparse.Namespace, kinds: list[str], questions: list[str]
+) -> list[dict[str, Any]]:
+    """Index the mirrored folder, serve it, and measure idle and (unless ``--sync none``)
+    during syncs: one row per phase and client kind."""
     work = args.work.resolve()
     docs, index, control = work / "docs", work / "index", work / "control"
     control.mkdir(parents=True, exist_ok=True)
@@ -474,53 +210,6 @@ def main() -> None:
     finally:
         server.stop()
         mirror(args.docs.resolve(), docs)  # leave the copy as the source, for the next run
-    print_table(rows, args)
-    if args.json:
-        args.json.write_text(json.dumps({"args": vars(args), "rows": rows}, default=str, indent=1))
-
-
-def sync_phase(
-    args: argparse.Namespace,
-    server: Server,
-    kinds: list[str],
-    questions: list[str],
-    docs: Path,
-    index: Path,
-    control: Path,
-) -> list[dict[str, Any]]:
-    log_path = control / "syncs.jsonl"
-    cli_syncs = None
-    if args.sync == "app":
-        (control / "sync-on").touch()
-        watch = {"server": server.proc.pid}
-        time.sleep(3)  # the first sync is reading files and embedding by then
-    else:
-        cli_syncs = CliSyncs(docs, index, log_path)
-        cli_syncs.thread.start()
-        wait_for_sync_start(log_path, lambda: cli_syncs.pid)
-        watch = {"server": server.proc.pid}
-    rows = []
-    try:
-        for kind in kinds:
-            log(f"during {args.sync} syncs, {kind} clients, {args.seconds:.0f} s ...")
-            r = run_clients(kind, server.url, questions, clients=args.clients, procs=args.procs,
-                            seconds=args.seconds, k=args.k, watch=watch)  # fmt: skip
-            if cli_syncs is not None:  # the syncs still running are logged when they end
-                while not cli_syncs.stop.is_set() and not _logged_after(
-                    log_path, r["t0"] + args.seconds
-                ):
-                    time.sleep(0.5)
-            n, embedded, cpu = syncs_in(log_path, r["t0"], args.seconds)
-            if cpu is not None:
-                r["cpu_pct"]["sync"] = round(100 * cpu / args.seconds)
-            rows.append({"phase": f"{args.sync} sync", "client": kind, **r, "syncs": (n, embedded)})
-    finally:
-        (control / "sync-on").unlink(missing_ok=True)
-        if cli_syncs is not None:
-            cli_syncs.stop.set()
-            cli_syncs.thread.join(600)
-        else:
-            time.sleep(1)
     return rows
 
 

@@ -211,7 +211,8 @@ def code_note() -> str:
     return f"{head}{changed} at {REPO}"
 
 
-def main() -> None:
+def parse_args() -> tuple[argparse.Namespace, list[int]]:
+    """The options and the sizes to run (exits on a usage error)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--sizes", default="10k,100k,1m", help="passage counts (default 10k,100k,1m)"
@@ -235,6 +236,11 @@ def main() -> None:
         parser.error("--questions, --rounds and --cold-runs must be at least 1")
     if not args.no_squad and not args.squad.is_file():
         parser.error(f"SQuAD file {str(args.squad)!r} not found; pass --squad PATH or --no-squad")
+    return args, sizes
+
+
+def main() -> None:
+    args, sizes = parse_args()
     code, started, load_start = code_note(), time.time(), os.getloadavg()
     args.work.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}

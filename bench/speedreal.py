@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from common import REPO, log, sync_folder
-from quality import squad_files
 from speedscale import child, percentiles, retrieve_latency
+from squad import squad_files
 
 import qa
 from index import DEFAULT_MODEL, Encoder, IndexConfig, build_index, open_snapshot

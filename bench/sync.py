@@ -14,7 +14,8 @@ first build, as files older than 2 s are what a sync may skip ("racy clean" othe
 Each table ends with the docqa commit measured and the load average: on 2 cores another busy
 process slows torch (2 threads) many times over, so read (b) with the load in mind. To measure
 one commit while others edit the checkout, run a clone: ``git clone . /tmp/snap``, copy
-bench/sync.py and bench/crash.py into it, and run it there with ``PYTHONPATH=/tmp/snap``.
+bench/sync*.py and bench/crash.py into it, and run it there with ``PYTHONPATH=/tmp/snap``.
+The corpus and its edits are in ``bench/synccorpus.py``, the tables in ``bench/syncreport.py``.
 
 (a) noop: 10,000 files x 3 paragraphs, built once (``--model``, default ``hashing``; a no-op sync
     never loads or calls a model: the timed syncs get an encoder that raises if used, and one
@@ -37,8 +38,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -50,7 +49,9 @@ from typing import Any
 from unittest import mock
 
 import numpy as np
-from crash import age_files, run_crash
+from crash import run_crash
+from synccorpus import doc_path, edit_paragraph, scifact_paragraphs, word_paragraph, write_corpus
+from syncreport import crash_rows, docqa_commit, edit_rows, load_note, noop_rows, table
 
 import index.builder
 from index import DEFAULT_MODEL, IndexConfig, build_index, load_encoder, model_name, walk_folder
@@ -58,14 +59,6 @@ from index.store import open_snapshot
 
 DEFAULT_WORK = Path(__file__).resolve().parent / ".cache" / "sync"
 DOCQA = [str(Path(sys.executable).parent / "docqa")]
-WORDS = (
-    "index folder passage model vector sync answer question file paragraph citation offline "
-    "search query result library notes report chapter section table figure method sample data "
-    "value error change version reader writer system local network memory disk time speed test "
-    "the a of to and in is for on with as by at from that this it be are was can will not or "
-    "each every new old small large first last quick slow clear simple exact careful early late"
-).split()
-Row = tuple[str, str, str]  # measure, value, goal
 
 
 def log(message: str) -> None:
@@ -82,47 +75,6 @@ def ticker(label: str, every: float = 10.0) -> Callable[[str, int, int], None]:
             log(f"{label}: {stage} {done}/{total} ({now:.0f} s)")
 
     return tick
-
-
-def word_paragraph(rng: random.Random) -> str:
-    sentences = []
-    for _ in range(rng.randint(2, 4)):
-        words = rng.choices(WORDS, k=rng.randint(6, 14))
-        sentences.append(" ".join(words).capitalize() + ".")
-    return " ".join(sentences)
-
-
-def scifact_paragraphs(path: Path, seed: int) -> list[str]:
-    """SciFact abstracts as one-line paragraphs "Title. Text", in a seeded order."""
-    corpus = path / "corpus.jsonl" if path.is_dir() else path
-    out = []
-    for line in corpus.read_text(encoding="utf-8").splitlines():
-        doc = json.loads(line)
-        title = doc["title"].strip()
-        title += "" if title.endswith((".", "?", "!")) else "."
-        out.append(" ".join(f"{title} {doc['text']}".split()))
-    random.Random(seed).shuffle(out)
-    return out
-
-
-def write_corpus(docs: Path, files: int, per_file: int, source: Sequence[str] | None) -> None:
-    """``files`` files (half .txt, half .md, 100 per folder), aged an hour. With ``source``,
-    paragraph i of the corpus is ``source[i % len(source)]``; otherwise generated."""
-    shutil.rmtree(docs, ignore_errors=True)
-    rng = random.Random(0)
-    for k in range(files):
-        path = doc_path(docs, k)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        paras = [
-            source[(k * per_file + j) % len(source)] if source else word_paragraph(rng)
-            for j in range(per_file)
-        ]
-        path.write_text("\n\n".join(paras) + "\n", encoding="utf-8")
-    age_files(docs)
-
-
-def doc_path(docs: Path, k: int) -> Path:
-    return docs / f"d{k // 100:03d}" / f"doc{k:05d}.{'md' if k % 2 else 'txt'}"
 
 
 class ForbiddenEncoder:
@@ -146,29 +98,6 @@ def run_cli(args: list[str]) -> tuple[float, dict[str, Any]]:
     if proc.returncode != 0:
         raise SystemExit(f"docqa {' '.join(args)} failed: {proc.stderr[-2000:]}")
     return seconds, json.loads(proc.stdout) if "--json" in args else {}
-
-
-def docqa_commit() -> str:
-    """The commit of the docqa checkout imported, marked when index/ or qa/ have uncommitted
-    changes, and its folder (run with PYTHONPATH=a clone to measure a frozen commit)."""
-    where = Path(index.__file__).resolve().parent.parent
-    git = ["git", "-C", str(where)]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run(
-        [*git, "status", "--porcelain", "index", "qa"], capture_output=True, text=True
-    )
-    changed = " + uncommitted changes" if dirty.stdout.strip() else ""
-    return f"{head.stdout.strip()}{changed} at {where}"
-
-
-def load_note(commit_at_start: str) -> str:
-    """Machine load now and the docqa code measured (others may be working in the same checkout)."""
-    one, five, fifteen = os.getloadavg()
-    now = docqa_commit()
-    code = now if now == commit_at_start else f"{commit_at_start} at start, {now} at end"
-    return (
-        f"docqa {code}; load average {one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores"
-    )
 
 
 def bench_noop(
@@ -216,16 +145,6 @@ def bench_noop(
         "cli_startup": bare,
         "load": load_note(commit),
     }
-
-
-def edit_paragraph(path: Path, number: int, words: Sequence[str]) -> None:
-    """Replace ``len(words)`` words in the middle of paragraph ``number`` (1-based) of ``path``."""
-    paras = path.read_text(encoding="utf-8").split("\n\n")
-    tokens = paras[number - 1].split(" ")
-    mid = len(tokens) // 2
-    tokens[mid : mid + len(words)] = words
-    paras[number - 1] = " ".join(tokens)
-    path.write_text("\n\n".join(paras), encoding="utf-8")
 
 
 def parts_of(index_dir: Path, source: str, paragraph: int) -> int:
@@ -294,99 +213,7 @@ def bench_edit(
     }
 
 
-def noop_rows(r: dict[str, Any]) -> list[Row]:
-    ok = "met" if r["sync_median"] <= 1.0 else "MISSED"
-    return [
-        ("files / passages", f"{r['files']:,} / {r['passages']:,}", ""),
-        ("model (initial build only)", r["model"], ""),
-        ("initial build, in-process", f"{r['build_seconds']:.1f} s", ""),
-        ("no-op sync in-process, median of 5", f"{r['sync_median']:.3f} s", f"<= 1 s: {ok}"),
-        ("no-op sync in-process, max of 5", f"{r['sync_max']:.3f} s", ""),
-        ("walk_folder alone, median of 5", f"{r['walk_median']:.3f} s", ""),
-        (
-            "CLI `docqa index DIR --index IDX --json`, wall, median of 5",
-            f"{r['cli_median']:.2f} s",
-            "",
-        ),
-        ("CLI same, wall, max of 5", f"{r['cli_max']:.2f} s", ""),
-        ("CLI `docqa --version`, wall (start-up + imports only)", f"{r['cli_startup']:.2f} s", ""),
-        ("model loaded or called by a no-op sync", "never (checked)", ""),
-    ]
-
-
-def edit_rows(r: dict[str, Any]) -> list[Row]:
-    return [
-        ("model", r["model"], ""),
-        ("files / passages", f"{r['files']:,} / {r['passages']:,}", ""),
-        ("model load, in-process (once)", f"{r['load_seconds']:.1f} s", ""),
-        ("full build, in-process, model loaded", f"{r['full_seconds']:.1f} s", ""),
-        ("  of which listing and hashing the files", f"{r['chunk_seconds']:.1f} s", ""),
-        (
-            "edited",
-            f"{r['edited']} ¶{r['edited_paragraph']} ({r['edited_parts']} passage(s)), 3 words",
-            "",
-        ),
-        ("sync after the edit, in-process (app's Sync now)", f"{r['sync_seconds']:.2f} s", ""),
-        (
-            "sync / full build",
-            f"{r['ratio']:.4f}",
-            "<= 0.01: " + ("met" if r["ratio"] <= 0.01 else "MISSED"),
-        ),
-        (
-            "summary.embedded",
-            str(r["embedded"]),
-            "1-2: " + ("met" if 1 <= r["embedded"] <= 2 else "MISSED"),
-        ),
-        (
-            "CLI `docqa index` after a 2nd edit, wall (start-up, imports, model load, sync)",
-            f"{r['cli_seconds']:.1f} s",
-            "",
-        ),
-        ("  of which the CLI's own summary.seconds", f"{r['cli_summary_seconds']:.1f} s", ""),
-        ("  embedded by the CLI sync", str(r["cli_embedded"]), ""),
-        ("CLI no-op sync after it, wall", f"{r['cli_noop_seconds']:.2f} s", ""),
-    ]
-
-
-def crash_rows(r: dict[str, Any]) -> list[Row]:
-    c = r["change"]
-    return [
-        (
-            "state A / B",
-            f"{r['files_a']} files, {r['passages_a']} / {r['passages_b']} passages",
-            "",
-        ),
-        (
-            "change A -> B",
-            f"{c['edited']} edited, {c['deleted']} deleted, {c['renamed']} renamed, {c['added']} added",
-            "",
-        ),
-        ("unkilled sync (kill window), median of 5", f"{r['sync_seconds']:.3f} s", ""),
-        ("  publish (CURRENT replaced) at, median of 5", f"{r['publish_seconds']:.3f} s", ""),
-        ("trials", str(r["trials"]), ">= 200"),
-        ("failures", str(len(r["failures"])), "0: " + ("met" if not r["failures"] else "MISSED")),
-        ("ended in state A (killed before publish)", str(r["ended_a"]), ""),
-        ("ended in state B (killed after publish or finished)", str(r["ended_b"]), ""),
-        (
-            "publish moment: latest kill leaving A / earliest leaving B",
-            f"{r['last_a']:.3f} s / " + (f"{r['first_b']:.3f} s" if r["first_b"] else "none"),
-            "",
-        ),
-        (
-            "child died by SIGKILL / had finished the sync first",
-            f"{r['killed']} / {r['finished_first']}",
-            "",
-        ),
-    ]
-
-
-def table(title: str, rows: list[Row], note: str) -> str:
-    lines = [f"### {title}", "", "| measure | value | goal |", "|---|---|---|"]
-    lines += [f"| {m} | {v} | {g} |" for m, v, g in rows]
-    return "\n".join([*lines, "", note, ""])
-
-
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", choices=["noop", "edit", "crash"])
     parser.add_argument("--files", type=int, help="files per corpus (default 10000 / 1000 / 500)")
@@ -396,57 +223,75 @@ def main() -> None:
     parser.add_argument("--scifact", type=Path, help="SciFact folder or corpus.jsonl for the text")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
     parser.add_argument("--json", type=Path, help="also write the numbers here as JSON")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     source = scifact_paragraphs(args.scifact, seed=0) if args.scifact else None
     text = f"SciFact abstracts from {args.scifact}" if source else "generated word-list text"
     out: dict[str, Any] = {}
     if args.only in (None, "noop"):
-        model = args.model or "hashing"
-        r = out["noop"] = bench_noop(
-            args.work / "noop", args.files or 10_000, args.per_file or 3, model, source
-        )
-        print(
-            table(
-                f"(a) No-op sync over {r['files']:,} files",
-                noop_rows(r),
-                f"Text: {text}. Index model: {r['model']}; the no-op sync itself never loads a model. {r['load']}.",
-            )
-        )
+        out["noop"] = part_noop(args, source, text)
     if args.only == "crash" or args.only is None:
-        commit = docqa_commit()
-        rep = run_crash(
-            args.work / "crash",
-            trials=args.trials,
-            files=args.files or 500,
-            per_file=args.per_file or 16,
-            paragraph=word_paragraph,
-            log=log,
-        )
-        r = out["crash"] = rep.as_dict()
-        print(
-            table(
-                f"(c) Crash harness: SIGKILL at a random moment of a sync, {rep.trials} trials",
-                crash_rows(r),
-                f"Model: hashing. Generated word-list text. {load_note(commit)}.",
-            )
-        )
-        for failure in rep.failures:
-            print(f"- {failure}")
+        out["crash"] = part_crash(args)
     if args.only in (None, "edit"):
-        model = args.model or DEFAULT_MODEL
-        r = out["edit"] = bench_edit(
-            args.work / "edit", args.files or 1_000, args.per_file or 5, model, source
-        )
-        print(
-            table(
-                f"(b) One-paragraph edit in {r['files']:,} files",
-                edit_rows(r),
-                f"Text: {text}. Model: {r['model']}. {r['load']}.",
-            )
-        )
+        out["edit"] = part_edit(args, source, text)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(out, indent=1), encoding="utf-8")
+
+
+def part_noop(args: argparse.Namespace, source: Sequence[str] | None, text: str) -> dict[str, Any]:
+    """(a): measure and print; the numbers."""
+    model = args.model or "hashing"
+    r = bench_noop(args.work / "noop", args.files or 10_000, args.per_file or 3, model, source)
+    print(
+        table(
+            f"(a) No-op sync over {r['files']:,} files",
+            noop_rows(r),
+            f"Text: {text}. Index model: {r['model']}; the no-op sync itself never loads a model. {r['load']}.",
+        )
+    )
+    return r
+
+
+def part_crash(args: argparse.Namespace) -> dict[str, Any]:
+    """(c): run the crash harness and print; the numbers."""
+    commit = docqa_commit()
+    rep = run_crash(
+        args.work / "crash",
+        trials=args.trials,
+        files=args.files or 500,
+        per_file=args.per_file or 16,
+        paragraph=word_paragraph,
+        log=log,
+    )
+    r = rep.as_dict()
+    print(
+        table(
+            f"(c) Crash harness: SIGKILL at a random moment of a sync, {rep.trials} trials",
+            crash_rows(r),
+            f"Model: hashing. Generated word-list text. {load_note(commit)}.",
+        )
+    )
+    for failure in rep.failures:
+        print(f"- {failure}")
+    return r
+
+
+def part_edit(args: argparse.Namespace, source: Sequence[str] | None, text: str) -> dict[str, Any]:
+    """(b): measure and print; the numbers."""
+    model = args.model or DEFAULT_MODEL
+    r = bench_edit(args.work / "edit", args.files or 1_000, args.per_file or 5, model, source)
+    print(
+        table(
+            f"(b) One-paragraph edit in {r['files']:,} files",
+            edit_rows(r),
+            f"Text: {text}. Model: {r['model']}. {r['load']}.",
+        )
+    )
+    return r
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+from common import one_line, sync_folder
 from ir_metrics import (
     cover,
     first_rank,
@@ -16,7 +17,7 @@ from ir_metrics import (
     squash,
     unique_in_order,
 )
-from quality import one_line, squad_files, sync_folder
+from squad import squad_files
 
 
 def test_ndcg_matches_a_hand_computed_value() -> None:
