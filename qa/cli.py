@@ -27,6 +27,7 @@ from webapp.access import check_exposure, read_auth
 from webapp.server import DEFAULT_MAX_UPLOAD_MB, ServeOptions
 
 from .confidence import WEAK_ANSWER
+from .guide import bundled_guide
 from .results import Result
 from .retriever import MODES, Retriever
 
@@ -35,7 +36,7 @@ __all__ = ["main"]
 # File changes listed one per line before the rest are summed up.
 _LIST_AT_MOST = 20
 
-BUNDLED_DOCS = Path(__file__).resolve().parent.parent / "docs"
+BUNDLED_DOCS = bundled_guide()
 
 _model_option = click.option(
     "--model",
