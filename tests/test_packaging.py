@@ -79,14 +79,24 @@ def test_the_guide_is_found_in_a_checkout() -> None:
 def test_the_guide_is_found_in_an_installed_layout(tmp_path: Path) -> None:
     """site-packages/qa/docs, as the wheel installs it, wins; a stray site-packages/docs does not."""
     site = tmp_path / "site-packages"
-    shutil.copytree(ROOT / "qa", site / "qa", ignore=shutil.ignore_patterns("__pycache__"))
+    # Only the lookup module (qa's own __init__ would import index, numpy, ...): run with -S, so
+    # no site-packages and no editable install of another checkout can answer instead.
+    (site / "qa").mkdir(parents=True)
+    (site / "qa" / "__init__.py").write_text("", encoding="utf-8")
+    shutil.copy(ROOT / "qa" / "guide.py", site / "qa" / "guide.py")
     (site / "docs").mkdir()  # some packages install a top-level docs/: not docqa's guide
     (site / "docs" / "index.md").write_text("# not docqa\n", encoding="utf-8")
     code = "from qa.guide import bundled_guide; print(bundled_guide())"
 
     def where() -> Path:
         out = subprocess.run(
-            [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r}); {code}"],
+            [
+                sys.executable,
+                "-I",
+                "-S",
+                "-c",
+                f"import sys; sys.path[:0] = [{str(site)!r}]; {code}",
+            ],
             capture_output=True,
             text=True,
             check=True,
