@@ -11,13 +11,14 @@ from index import DocqaError
 from webapp.access import check_exposure, read_auth
 from webapp.server import DEFAULT_MAX_UPLOAD_MB, ServeOptions
 
+from ..guide import bundled_guide
 from .group import cli, from_env, index_option, model_option, resolve_index
 from .index_cmd import build
 from .output import echo
 
 __all__ = ["BUNDLED_DOCS", "serve_cmd"]
 
-BUNDLED_DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
+BUNDLED_DOCS = bundled_guide()  # docqa's own guide: docs/ in a checkout, qa/docs when installed
 
 
 @cli.command("serve")
