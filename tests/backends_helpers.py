@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.backends import (
-    Capabilities,
-)
+from index.backends import Capabilities
 
 __all__ = ["BF16", "EVERYTHING", "PLAIN", "_Clock", "_unit"]
 

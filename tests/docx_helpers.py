@@ -1,4 +1,5 @@
-"""Building Word documents with python-docx and checking their extraction, for the test_format_docx*.py modules."""
+"""Building Word documents with python-docx and checking their extraction, for the
+test_format_docx*.py modules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""PDFs generated with reportlab and views of their extraction, for the test_format_pdf*.py modules."""
+"""PDFs generated with reportlab and views of their extraction, for the test_format_pdf*.py
+modules."""
 
 from __future__ import annotations
 

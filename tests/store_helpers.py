@@ -7,11 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.generations import (
-    new_generation,
-    new_segment,
-    publish,
-)
+from index.generations import new_generation, new_segment, publish
 from index.manifest import FORMAT_VERSION, FileEntry, Manifest, write_manifest
 from index.passage import Passage
 from index.skips import SkipCode, Skipped

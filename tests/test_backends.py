@@ -1,5 +1,6 @@
-"""Encoder backends without the real model: names, capabilities, the choice and its fallbacks,
-the remembered decision, the ONNX export cache, batch planning, and the manifest's record."""
+"""Encoder backends without the real model: names, capabilities, the choice and the remembered
+decision. Loading with a fake torch is in test_backends_load.py; the ONNX export cache, batch
+planning and the manifest's record in test_backends_export.py."""
 
 from __future__ import annotations
 

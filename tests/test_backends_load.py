@@ -12,10 +12,7 @@ import pytest
 from backends_helpers import BF16, EVERYTHING, PLAIN, _Clock, _unit
 
 import index.engines as engines
-from index.backends import (
-    Capabilities,
-    Decision,
-)
+from index.backends import Capabilities, Decision
 from index.engines import Engines
 from index.errors import BackendError
 

@@ -1,5 +1,5 @@
-"""index.build_index: what gets embedded, what is reused, what the manifest records, and that a
-failed build leaves the published index as it was."""
+"""index.build_index: what gets embedded and what is reused. What the manifest records and failed
+or damaged builds are in test_builder_repair.py."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from helpers import RecordingEncoder, build, paragraph, rewrite, write_files
 from index.cutting import document_title, embed_input
 from index.store import open_snapshot
 
-# Fixtures shared with the other half of this topic (a plain import would trip F811).
+# Fixtures from builder_helpers, assigned rather than imported: ruff reads a test's parameter
+# of the same name as redefining an import (F811).
 docs = builder_helpers.docs
 index_dir = builder_helpers.index_dir
 

@@ -11,13 +11,7 @@ from pathlib import Path
 import builder_helpers
 import numpy as np
 import pytest
-from builder_helpers import (
-    BANANAS,
-    EXPECTED_TEXTS,
-    NOTES,
-    snapshot_of,
-    snapshot_passages,
-)
+from builder_helpers import BANANAS, EXPECTED_TEXTS, NOTES, snapshot_of, snapshot_passages
 from helpers import FailingEncoder, RecordingEncoder, build, rewrite, write_files
 
 import index.builder
@@ -29,7 +23,8 @@ from index.manifest import FORMAT_VERSION, read_manifest
 from index.paragraphs import CHUNKER_VERSION
 from index.store import IndexSnapshot, open_snapshot
 
-# Fixtures shared with the other half of this topic (a plain import would trip F811).
+# Fixtures from builder_helpers, assigned rather than imported: ruff reads a test's parameter
+# of the same name as redefining an import (F811).
 docs = builder_helpers.docs
 index_dir = builder_helpers.index_dir
 

@@ -1,6 +1,7 @@
 """Failures a user can cause or meet, each one line naming the file and the fix, exit status 1:
-a full disk (the previous index keeps answering, nothing half-written stays), missing
-permissions, a damaged INDEX/CURRENT (a sync repairs it), a question that is not valid text."""
+a full disk (the previous index keeps answering, nothing half-written stays). Missing
+permissions are in test_failures_permissions.py; a damaged INDEX/CURRENT (a sync repairs it)
+and a question that is not valid text in test_failures_input.py."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from index.errors import DiskFullError
 from index.generations import current_generation
 from qa import Retriever
 
-# Fixtures shared with the other half of this topic (a plain import would trip F811).
+# Fixtures from failures_helpers, assigned rather than imported: ruff reads a test's parameter
+# of the same name as redefining an import (F811).
 indexed = failures_helpers.indexed
 
 # Enough new text that a sync writes a segment of many rows.

@@ -21,7 +21,8 @@ from index.generations import current_generation
 from qa import Retriever, retrieve
 from qa.cli import cli
 
-# Fixtures shared with the other half of this topic (a plain import would trip F811).
+# Fixtures from failures_helpers, assigned rather than imported: ruff reads a test's parameter
+# of the same name as redefining an import (F811).
 indexed = failures_helpers.indexed
 
 

@@ -18,7 +18,8 @@ from failures_helpers import BANANAS, ROOT, _one_line_error
 
 from index import IndexConfig, build_index
 
-# Fixtures shared with the other half of this topic (a plain import would trip F811).
+# Fixtures from failures_helpers, assigned rather than imported: ruff reads a test's parameter
+# of the same name as redefining an import (F811).
 indexed = failures_helpers.indexed
 
 # -- permissions ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Filtering by folder and file type: qa.filters, Retriever.retrieve(folders=, types=), docqa ask."""
+"""Filtering by folder and file type: qa.filters, Retriever.retrieve(folders=, types=).
+docqa ask's options are in test_filters_cli.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from index import IndexConfig, build_index
 from qa.filters import Filter, Subsets, choices
 from qa.retriever import CANDIDATES
 
-# Fixtures shared with the other half of this topic (a plain import would trip F811).
+# Fixtures from filters_helpers, assigned rather than imported: ruff reads a test's parameter
+# of the same name as redefining an import (F811).
 herd = filters_helpers.herd
 
 

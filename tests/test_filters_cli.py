@@ -12,7 +12,8 @@ from filters_helpers import QUESTION
 
 from qa.cli import cli
 
-# Fixtures shared with the other half of this topic (a plain import would trip F811).
+# Fixtures from filters_helpers, assigned rather than imported: ruff reads a test's parameter
+# of the same name as redefining an import (F811).
 herd = filters_helpers.herd
 
 

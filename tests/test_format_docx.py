@@ -1,4 +1,5 @@
-"""index.formats.docx.extract: body order, heading paths, tables, lists, title and bad files.
+"""index.formats.docx.extract: body order, heading paths, lists and title. Tables are in
+test_format_docx_tables.py, whole documents and bad files in test_format_docx_files.py.
 
 Every document is built here with python-docx; ``extract_ok`` checks each block's span.
 """

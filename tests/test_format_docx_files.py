@@ -1,5 +1,6 @@
 """index.formats.docx.extract on whole documents: empty, deterministic, every span round-trips,
-invalid files raise ExtractError with a reason, and random documents keep order and heading paths."""
+invalid files raise ExtractError with a reason, and random documents keep order and heading
+paths."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""index.formats.html.extract: visible text as paragraphs, headings, tables, code and charsets."""
+"""index.formats.html.extract: visible text as paragraphs, headings, tables and code. Charsets,
+broken pages and random pages are in test_format_html_pages.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
 """PDF extraction: paragraphs from line geometry, running headers left out, pages and errors.
+Where paragraphs begin and end across pages and without spacing: test_format_pdf_layout.py.
 
 Every PDF is generated in the test with reportlab: the canvas for exact control over lines and
 pages, platypus for paragraphs laid out (wrapped, justified, split across pages) by a real

@@ -1,4 +1,5 @@
-"""The word (FTS5) index beside the passages, and the hybrid/dense/lexical rankings over it."""
+"""The word (FTS5) index beside the passages, and the hybrid/dense/lexical rankings over it.
+Upgrading an index written before it: test_lexical_upgrade.py."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 The PDFs are drawn with reportlab's canvas, so that each paragraph's place on the page is
 known; they are indexed with the hashing model and the passages read back from the index.
+Matching a passage's words on the page (webapp.pdfmatch.locate) is in test_pdfmatch.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""qa.retrieve / Retriever: ranking, citations, validation, model checks, reload on rebuild."""
+"""qa.retrieve / Retriever: ranking, citations, validation, model checks, reload on rebuild.
+Follow-up questions, best sentences and retrieve_many: test_retriever_followup.py."""
 
 from __future__ import annotations
 

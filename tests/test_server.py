@@ -1,5 +1,6 @@
-"""The guarded server: host and origin checks, the login on every route, the upload cap, the
-exposure rule, and the CLI options that set them. Raw HTTP with httpx, as an attacker would."""
+"""The guarded server: host and origin checks, the login on every route, the upload cap. Raw HTTP
+with httpx, as an attacker would. serve(), the exposure rule and the CLI options that set them
+are in test_server_options.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""index.store, index.manifest and index.generations: one generation on disk, how it is found and
-checked, and the write lock."""
+"""index.store and index.manifest: one generation on disk, how it is found and checked.
+Generations over time and the write lock are in test_store_generations.py."""
 
 from __future__ import annotations
 
@@ -14,17 +14,15 @@ import store_helpers
 from store_helpers import DIM, PASSAGES, manifest, publish_generation, unit_vectors
 
 from index.errors import IndexCorruptError, IndexNotFoundError
-from index.generations import (
-    current_generation,
-    new_segment,
-)
+from index.generations import current_generation, new_segment
 from index.manifest import FORMAT_VERSION, read_manifest
 from index.segment import PASSAGES_DB
 from index.store import IndexSnapshot, open_snapshot
 from index.vectorindex import VECTORS
 from index.writer import SegmentWriter
 
-# Fixtures shared with the other half of this topic (a plain import would trip F811).
+# Fixtures from store_helpers, assigned rather than imported: ruff reads a test's parameter
+# of the same name as redefining an import (F811).
 index_dir = store_helpers.index_dir
 
 

@@ -15,14 +15,11 @@ from helpers import RecordingEncoder, build, write_files
 from store_helpers import PASSAGES, publish_generation, unit_vectors
 
 from index.errors import IndexBusyError
-from index.generations import (
-    current_generation,
-    new_generation,
-    write_lock,
-)
+from index.generations import current_generation, new_generation, write_lock
 from index.store import open_snapshot
 
-# Fixtures shared with the other half of this topic (a plain import would trip F811).
+# Fixtures from store_helpers, assigned rather than imported: ruff reads a test's parameter
+# of the same name as redefining an import (F811).
 index_dir = store_helpers.index_dir
 ROOT = Path(__file__).resolve().parent.parent
 

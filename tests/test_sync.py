@@ -1,4 +1,5 @@
-"""Syncing an index with its folder: only what changed is read and embedded, nothing is lost."""
+"""Syncing an index with its folder: only what changed is read and embedded, nothing is lost.
+Later syncs (racy files, skipped files, a new chunker): test_sync_skipped.py."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from index.generations import current_generation
 from index.manifest import read_manifest
 from qa.cli import cli
 
-# Fixtures shared with the other half of this topic (a plain import would trip F811).
+# Fixtures from sync_helpers, assigned rather than imported: ruff reads a test's parameter
+# of the same name as redefining an import (F811).
 docs = sync_helpers.docs
 
 

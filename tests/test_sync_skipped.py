@@ -19,7 +19,8 @@ from index import open_snapshot
 from index.generations import current_generation
 from index.manifest import read_manifest
 
-# Fixtures shared with the other half of this topic (a plain import would trip F811).
+# Fixtures from sync_helpers, assigned rather than imported: ruff reads a test's parameter
+# of the same name as redefining an import (F811).
 docs = sync_helpers.docs
 
 
