@@ -62,13 +62,8 @@ def open_files_under(folder: Path) -> list[str]:
     return out
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to count open files")
-def test_retrieve_from_threads_during_syncs_and_merges(
-    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Three segments in a tier are merged (instead of ten), and each sync deletes a passage
-    # of a small segment: merges, purges and plain publishes all happen within a few syncs.
-    monkeypatch.setattr(index.merging, "FACTOR", 3)
+def track_segments(monkeypatch: pytest.MonkeyPatch) -> list[Segment]:
+    """Every Segment opened from now on, so that the test can check each was released."""
     opened: list[Segment] = []
     real_init = Segment.__init__
 
@@ -77,6 +72,53 @@ def test_retrieve_from_threads_during_syncs_and_merges(
         opened.append(self)
 
     monkeypatch.setattr(Segment, "__init__", tracking_init)
+    return opened
+
+
+def check(results: list[qa.Result]) -> int:
+    """The version all of ``results`` come from, checking they come from one generation."""
+    by_source = {r.source: r.text for r in results}
+    gens = [s for s in by_source if s.startswith("gen_")]
+    assert len(gens) == 1, f"one generation file per answer, got {sorted(by_source)}"
+    n = int(gens[0][len("gen_") : -len(".txt")])
+    assert by_source[gens[0]] == gen_text(n).strip()
+    assert by_source["live.txt"] == live_text(n).strip(), "a mix of two generations"
+    return n
+
+
+def reader(
+    held: dict[str, qa.Retriever],
+    seen: set[int],
+    progress: threading.Condition,
+    done: threading.Event,
+    errors: list[BaseException],
+) -> None:
+    """A reader thread: ask until ``done``, adding each version answered to ``seen``."""
+    try:
+        while not done.is_set():
+            for mode in ("hybrid", "dense", "lexical"):
+                results = held["retriever"].retrieve(
+                    "shared marker version generation", k=40, mode=mode, per_file=None
+                )
+                n = check(results)
+                with progress:
+                    seen.add(n)
+                    progress.notify_all()
+    except BaseException as exc:  # reported by the main thread
+        errors.append(exc)
+        done.set()
+        with progress:
+            progress.notify_all()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to count open files")
+def test_retrieve_from_threads_during_syncs_and_merges(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three segments in a tier are merged (instead of ten), and each sync deletes a passage
+    # of a small segment: merges, purges and plain publishes all happen within a few syncs.
+    monkeypatch.setattr(index.merging, "FACTOR", 3)
+    opened = track_segments(monkeypatch)
 
     index_dir = tmp_path / "index"
     encoder = HashingEncoder()
@@ -92,33 +134,10 @@ def test_retrieve_from_threads_during_syncs_and_merges(
     errors: list[BaseException] = []
     merges = 0
 
-    def check(results: list[qa.Result]) -> int:
-        by_source = {r.source: r.text for r in results}
-        gens = [s for s in by_source if s.startswith("gen_")]
-        assert len(gens) == 1, f"one generation file per answer, got {sorted(by_source)}"
-        n = int(gens[0][len("gen_") : -len(".txt")])
-        assert by_source[gens[0]] == gen_text(n).strip()
-        assert by_source["live.txt"] == live_text(n).strip(), "a mix of two generations"
-        return n
-
-    def reader(me: int) -> None:
-        try:
-            while not done.is_set():
-                for mode in ("hybrid", "dense", "lexical"):
-                    results = held["retriever"].retrieve(
-                        "shared marker version generation", k=40, mode=mode, per_file=None
-                    )
-                    n = check(results)
-                    with progress:
-                        seen[me].add(n)
-                        progress.notify_all()
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-            done.set()
-            with progress:
-                progress.notify_all()
-
-    threads = [threading.Thread(target=reader, args=(i,), daemon=True) for i in range(READERS)]
+    threads = [
+        threading.Thread(target=reader, args=(held, seen[i], progress, done, errors), daemon=True)
+        for i in range(READERS)
+    ]
     for t in threads:
         t.start()
     try:

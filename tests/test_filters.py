@@ -1,56 +1,23 @@
-"""Filtering by folder and file type: qa.filters, Retriever.retrieve(folders=, types=), docqa ask."""
+"""Filtering by folder and file type: qa.filters, Retriever.retrieve(folders=, types=).
+docqa ask's options are in test_filters_cli.py."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+import filters_helpers
 import pytest
-from click.testing import CliRunner
+from filters_helpers import MANY, QUESTION
 from helpers import paragraph, rewrite, write_files
 
 import qa
 from index import IndexConfig, build_index
-from qa.cli import cli
 from qa.filters import Filter, Subsets, choices
 from qa.retriever import CANDIDATES
 
-QUESTION = "zebra river crossing"
-# More passages that match the question well than a search takes candidates, so that a filter
-# applied to the candidates afterwards would find none of the two weak ones in tiny/.
-MANY = CANDIDATES + 20
-
-
-def _page(text: str) -> str:
-    return f"<html><body><p>{text}</p></body></html>"
-
-
-@pytest.fixture(scope="module")
-def herd(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A corpus in folders and formats, indexed with the hashing encoder."""
-    root = tmp_path_factory.mktemp("herd")
-    strong = [
-        paragraph(f"Zebra herd {i} waits at the river crossing; zebra after zebra crosses.", 64)
-        for i in range(MANY)
-    ]
-    files: dict[str, str | bytes] = {
-        f"many/part{n}.txt": "\n\n".join(strong[n::10]) for n in range(10)
-    }
-    files |= {
-        "tiny/pair.md": paragraph("A heron fishes by the river at dawn.", 64)
-        + "\n\n"
-        + paragraph("Otters play where the river bends.", 64),
-        "guides/intro.md": paragraph("The intro guide talks about zebra stripes.", 64),
-        "guides/advanced/tuning.md": paragraph("Tuning a zebra crossing light.", 64),
-        "guides/advanced/notes.txt": paragraph("Notes on river crossing safety.", 64),
-        "guides/advanced/old.markdown": paragraph("An old page on zebra crossings.", 64),
-        "ref/page.html": _page(paragraph("A reference page on the river.", 64)),
-        "ref/legacy.htm": _page(paragraph("A legacy page on the zebra.", 64)),
-        "top.txt": paragraph("A top-level note on a zebra at the river crossing.", 64),
-    }
-    docs = write_files(root / "docs", files)
-    build_index(docs, IndexConfig(index_dir=root / "index", model="hashing"))
-    return root / "index"
+# Fixtures from filters_helpers, assigned rather than imported: ruff reads a test's parameter
+# of the same name as redefining an import (F811).
+herd = filters_helpers.herd
 
 
 @pytest.fixture(scope="module")
@@ -262,63 +229,3 @@ def test_a_rebuilt_index_is_filtered_by_its_own_files(tmp_path: Path) -> None:
     results = retriever.retrieve("zebra", 5, folders=["a"])
     assert sources(results) == {"a/one.txt", "a/two.txt"}
     assert any(r.text.startswith("Zebra one, changed.") for r in results)
-
-
-# --- docqa ask --folder --type -----------------------------------------------------------------
-
-
-def ask(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["ask", *args], catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def test_ask_takes_repeated_folder_and_type_options(herd: Path) -> None:
-    code, out, _ = ask(
-        QUESTION, "--index", str(herd), "--folder", "guides", "--folder", "tiny",
-        "--type", "md", "--type", ".markdown", "-k", "10", "--json",
-    )  # fmt: skip
-    assert code == 0
-    assert {item["source"] for item in json.loads(out)} == {
-        "tiny/pair.md",
-        "guides/intro.md",
-        "guides/advanced/tuning.md",
-        "guides/advanced/old.markdown",
-    }
-    code, out, _ = ask(QUESTION, "--index", str(herd), "--folder", "tiny", "-k", "5")
-    assert code == 0
-    assert "1. tiny/pair.md" in out and "2. tiny/pair.md" in out and "many/" not in out
-
-
-def test_ask_json_keys_are_the_same_with_a_filter(herd: Path) -> None:
-    _, plain, _ = ask(QUESTION, "--index", str(herd), "-k", "1", "--json")
-    _, filtered, _ = ask(QUESTION, "--index", str(herd), "-k", "1", "--json", "--type", "htm")
-    assert json.loads(plain)[0].keys() == json.loads(filtered)[0].keys()
-
-
-@pytest.mark.parametrize(
-    ("option", "value", "message"),
-    [
-        ("--type", "xlsx", "docqa: error: unknown file type 'xlsx'; choose a suffix"),
-        ("--folder", "/etc", "docqa: error: folder '/etc' is not relative"),
-        ("--folder", "nowhere", "docqa: error: folder 'nowhere' holds no indexed file"),
-    ],
-)
-def test_ask_with_a_bad_filter_is_a_one_line_error(
-    herd: Path, option: str, value: str, message: str
-) -> None:
-    code, out, err = ask(QUESTION, "--index", str(herd), option, value)
-    assert code == 1 and out == ""
-    assert err.startswith(message) and err.count("\n") == 1
-
-
-def test_ask_says_when_the_filter_leaves_nothing(herd: Path) -> None:
-    code, out, _ = ask(QUESTION, "--index", str(herd), "--folder", "tiny", "--type", "txt")
-    assert code == 0
-    assert out.strip() == (
-        "no indexed passage is in the folders and types asked for; widen --folder or --type"
-    )
-
-
-def test_ask_help_explains_the_filter_options() -> None:
-    out = CliRunner().invoke(cli, ["ask", "--help"]).output
-    assert "--folder FOLDER" in out and "--type TYPE" in out and "Repeat" in out

@@ -1,16 +1,14 @@
-"""index.formats.docx.extract: body order, heading paths, tables, lists, title and bad files.
+"""index.formats.docx.extract: body order, heading paths, lists and title. Tables are in
+test_format_docx_tables.py, whole documents and bad files in test_format_docx_files.py.
 
 Every document is built here with python-docx; ``extract_ok`` checks each block's span.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import threading
-import zipfile
 from collections.abc import Callable
-from typing import Any
 
 import docx
 import pytest
@@ -18,35 +16,10 @@ from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from docx_helpers import _rewrite, extract_ok, rows, save
 
-from index.formats import Extracted, ExtractError
+from index.formats import Extracted
 from index.formats.docx import extract
-
-Row = tuple[str, str, tuple[str, ...]]
-
-
-def save(doc: DocxDocument) -> bytes:
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
-
-
-def extract_ok(doc: DocxDocument) -> Extracted:
-    """Extract a document, checking that every block is a trimmed, non-empty span, in order."""
-    ex = extract(save(doc))
-    end = 0
-    for b in ex.blocks:
-        body = ex.text[b.start : b.end]
-        assert body and body == body.strip(), "a block is trimmed and never empty"
-        assert b.start >= end, "blocks are in order and do not overlap"
-        end = b.end
-    return ex
-
-
-def rows(ex: Extracted) -> list[Row]:
-    return [(b.kind, ex.text[b.start : b.end], b.heading_path) for b in ex.blocks]
 
 
 def add_xml(doc: DocxDocument, xml: str) -> None:
@@ -57,13 +30,6 @@ def add_xml(doc: DocxDocument, xml: str) -> None:
         ' xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
     )
     doc.element.body.sectPr.addprevious(parse_xml(f"{head} {namespaces}>{rest}"))
-
-
-def add_table(doc: DocxDocument, cells: list[list[str]]) -> None:
-    table = doc.add_table(rows=len(cells), cols=len(cells[0]))
-    for row, texts in zip(table.rows, cells, strict=True):
-        for cell, text in zip(row.cells, texts, strict=True):
-            cell.text = text
 
 
 # --- headings and paragraphs ------------------------------------------------------------------
@@ -285,235 +251,3 @@ def test_alternate_content_is_read_once() -> None:
         "<mc:Fallback><w:r><w:t>legacy</w:t></w:r></mc:Fallback></mc:AlternateContent></w:p>",
     )
     assert [text for _, text, _ in rows(extract_ok(doc))] == ["Shape: modern"]
-
-
-# --- tables -----------------------------------------------------------------------------------
-
-
-def test_table_stays_where_it_is_between_paragraphs() -> None:
-    doc = docx.Document()
-    doc.add_heading("Prices", 1)
-    doc.add_paragraph("Before the table.")
-    add_table(doc, [["Item", "Price"], ["Tea", "3"], ["Cake", "4"]])
-    doc.add_paragraph("After the table.")
-    ex = extract_ok(doc)
-    assert rows(ex) == [
-        ("text", "Before the table.", ("Prices",)),
-        ("table", "Item | Price\nTea | 3\nCake | 4", ("Prices",)),
-        ("text", "After the table.", ("Prices",)),
-    ]
-    assert ex.blocks[1].context == "Item | Price", "the header row goes with every part"
-    assert [b.context for b in ex.blocks if b.kind != "table"] == ["", ""]
-
-
-def test_table_cells_are_whitespace_collapsed_and_empty_rows_dropped() -> None:
-    doc = docx.Document()
-    add_table(doc, [["", ""], ["A  name", "two\nlines"], [" ", ""], ["", "right only"]])
-    [block] = extract_ok(doc).blocks
-    assert block.context == "A name | two lines", "the first non-empty row is the header"
-    assert extract_ok(doc).text == "A name | two lines\n| right only"
-
-
-def test_single_row_table_has_no_separate_header_and_empty_table_no_block() -> None:
-    doc = docx.Document()
-    add_table(doc, [["only", "row"]])
-    add_table(doc, [["", ""], ["", ""]])
-    ex = extract_ok(doc)
-    assert [(b.kind, ex.text[b.start : b.end], b.context) for b in ex.blocks] == [
-        ("table", "only | row", "")
-    ]
-
-
-def test_merged_cells_appear_once_per_row() -> None:
-    doc = docx.Document()
-    table = doc.add_table(rows=3, cols=3)
-    for r, row in enumerate(table.rows):
-        for c, cell in enumerate(row.cells):
-            cell.text = f"{r}{c}"
-    table.cell(0, 0).merge(table.cell(0, 2)).text = "Wide header"  # across a row
-    table.cell(1, 0).merge(table.cell(1, 1)).text = "Pair"
-    table.cell(1, 2).merge(table.cell(2, 2)).text = "Tall"  # down a column, after a wide cell
-    [block] = extract_ok(doc).blocks
-    assert extract_ok(doc).text == "Wide header\nPair | Tall\n20 | 21 | Tall"
-    assert block.context == "Wide header"
-
-
-def test_rows_and_cells_in_content_controls_are_read() -> None:
-    doc = docx.Document()
-    add_table(doc, [["Name", "Role"]])
-    tbl = doc.tables[0]._tbl
-    tbl.append(  # a repeating-section row, and a cell wrapped in a content control
-        parse_xml(
-            f"<w:sdt {nsdecls('w')}><w:sdtContent><w:tr><w:tc><w:p><w:r><w:t>Ada</w:t></w:r></w:p>"
-            "</w:tc><w:sdt><w:sdtContent><w:tc><w:p><w:r><w:t>Engineer</w:t></w:r></w:p></w:tc>"
-            "</w:sdtContent></w:sdt></w:tr></w:sdtContent></w:sdt>"
-        )
-    )
-    assert extract_ok(doc).text == "Name | Role\nAda | Engineer"
-
-
-def test_nested_table_text_is_flattened_into_its_cell() -> None:
-    doc = docx.Document()
-    table = doc.add_table(rows=2, cols=2)
-    table.cell(0, 0).text, table.cell(0, 1).text = "Key", "Value"
-    table.cell(1, 0).text = "Sizes"
-    outer = table.cell(1, 1)
-    outer.text = "See:"
-    inner = outer.add_table(rows=2, cols=1)
-    inner.cell(0, 0).text, inner.cell(1, 0).text = "S 10", "M 12"
-    assert extract_ok(doc).text == "Key | Value\nSizes | See: S 10 M 12"
-
-
-# --- whole documents and bad files ------------------------------------------------------------
-
-
-def test_empty_document_has_no_blocks() -> None:
-    ex = extract_ok(docx.Document())
-    assert (ex.text, ex.blocks, ex.title, ex.pages) == ("", [], None, None)
-
-
-def test_same_bytes_give_the_same_extraction() -> None:
-    doc = docx.Document()
-    doc.add_heading("H", 1)
-    doc.add_paragraph("p")
-    add_table(doc, [["a", "b"], ["c", "d"]])
-    data = save(doc)
-    assert extract(data) == extract(data)
-
-
-def test_every_block_of_a_mixed_document_round_trips_its_span() -> None:
-    doc = docx.Document()
-    doc.add_heading("Guide", 0)
-    doc.add_paragraph("  Leading and trailing spaces  ")
-    doc.add_paragraph("Ünïcödé — 日本語 ✓")
-    add_table(doc, [["h1", "h2"], ["x", "y"]])
-    doc.add_paragraph("item", style="List Bullet")
-    ex = extract_ok(doc)
-    texts = [text for _, text, _ in rows(ex)]
-    assert texts == ["Leading and trailing spaces", "Ünïcödé — 日本語 ✓", "h1 | h2\nx | y", "item"]
-    assert "\n\n".join(["Guide", *texts]) == ex.text
-
-
-def _zip(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, content in files.items():
-            z.writestr(name, content)
-    return buf.getvalue()
-
-
-def _rewrite(data: bytes, name: str, edit: Callable[[bytes], bytes | None]) -> bytes:
-    """The zip archive ``data`` with part ``name`` edited (dropped where ``edit`` gives None)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for info in src.infolist():
-            part = src.read(info)
-            edited = edit(part) if info.filename == name else part
-            if edited is not None:
-                z.writestr(info, edited)
-    return buf.getvalue()
-
-
-BLANK = save(docx.Document())
-
-
-@pytest.mark.parametrize(
-    ("data", "reason"),
-    [
-        (b"", "not a zip file"),
-        (b"Hello, this is plain text.", "not a zip file"),
-        (BLANK[:500], "not a zip file"),
-        (_zip({"a.txt": "x"}), "[Content_Types].xml"),
-        (_rewrite(BLANK, "word/document.xml", lambda _: None), "word/document.xml"),
-        (
-            _rewrite(BLANK, "word/document.xml", lambda b: b.replace(b"<w:body>", b"<w:body")),
-            "XMLSyntaxError",
-        ),
-        (
-            _rewrite(
-                BLANK,
-                "[Content_Types].xml",
-                lambda b: b.replace(b"wordprocessingml.document", b"spreadsheetml.sheet"),
-            ),
-            "not a Word file",
-        ),
-    ],
-    ids=["empty", "text", "truncated", "other-zip", "no-document-part", "bad-xml", "spreadsheet"],
-)
-def test_invalid_files_raise_extract_error_with_a_reason(data: bytes, reason: str) -> None:
-    with pytest.raises(ExtractError) as err:
-        extract(data)
-    message = str(err.value)
-    assert message.startswith("not a valid DOCX file (") and message.endswith(")")
-    assert reason in message
-    assert "0x" not in message and "\n" not in message, "short and stable: no object addresses"
-
-
-def test_ole_compound_file_is_reported_as_encrypted() -> None:
-    ole = (
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptedPackage".encode("utf-16-le")
-    )
-    with pytest.raises(ExtractError, match=r"^encrypted or not a DOCX file \(Office encryption\)$"):
-        extract(ole)
-
-
-# --- property ---------------------------------------------------------------------------------
-
-_TEXT = st.text(
-    st.characters(exclude_categories=("Cs", "Cc", "Cn")) | st.sampled_from("\t\n  "), max_size=20
-)
-_HEADING = st.tuples(st.just("h"), st.integers(1, 3), _TEXT)
-_PARAGRAPH = st.tuples(st.just("p"), st.just(0), _TEXT)
-_TABLE = st.tuples(
-    st.just("t"),
-    st.just(0),
-    st.integers(1, 3).flatmap(
-        lambda cols: st.lists(st.lists(_TEXT, min_size=cols, max_size=cols), min_size=1, max_size=3)
-    ),
-)
-
-
-def _paragraph(text: str) -> str:
-    return "\n".join(line for line in text.split("\n") if line.strip()).strip()
-
-
-def _table(cells: list[list[str]]) -> str:
-    lines = [[" ".join(c.split()) for c in row] for row in cells]
-    return "\n".join(" | ".join(row).strip() for row in lines if any(row))
-
-
-@settings(
-    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
-)
-@given(items=st.lists(st.one_of(_HEADING, _PARAGRAPH, _TABLE), max_size=12))
-def test_random_documents_keep_order_spans_and_heading_paths(
-    items: list[tuple[str, int, Any]],
-) -> None:
-    doc = docx.Document()
-    expected: list[Row] = []
-    contexts: list[str] = []  # a table's context is its first row when it has more than one
-    stack: list[tuple[int, str]] = []
-    first_h1 = None
-    for kind, level, content in items:
-        path = tuple(t for _, t in stack)
-        if kind == "h":
-            doc.add_heading(content, level)
-            stack = [(lv, t) for lv, t in stack if lv < level]
-            if title := " ".join(content.split()):
-                stack.append((level, title))
-                first_h1 = first_h1 or (title if level == 1 else None)
-        elif kind == "p":
-            doc.add_paragraph(content)
-            if _paragraph(content):
-                expected.append(("text", _paragraph(content), path))
-        else:
-            add_table(doc, content)
-            if table := _table(content):
-                expected.append(("table", table, path))
-                contexts.append(table.split("\n")[0] if "\n" in table else "")
-    ex = extract_ok(doc)
-    assert rows(ex) == expected
-    assert [b.context for b in ex.blocks if b.kind == "table"] == contexts
-    assert not any(b.context for b in ex.blocks if b.kind != "table")
-    assert ex.title == first_h1

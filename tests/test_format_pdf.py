@@ -1,4 +1,5 @@
 """PDF extraction: paragraphs from line geometry, running headers left out, pages and errors.
+Where paragraphs begin and end across pages and without spacing: test_format_pdf_layout.py.
 
 Every PDF is generated in the test with reportlab: the canvas for exact control over lines and
 pages, platypus for paragraphs laid out (wrapped, justified, split across pages) by a real
@@ -8,91 +9,17 @@ layout engine.
 from __future__ import annotations
 
 import io
-import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT
+from pdf_helpers import SPACED, block_texts, canvas_pdf, platypus_pdf, prose
+from reportlab.lib.enums import TA_JUSTIFY
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.pdfencrypt import StandardEncryption
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.pdfgen import canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-from index.cutting import document_passages
-from index.documents import Document
-from index.encoders import HashingEncoder
 from index.formats import Extracted, ExtractError
 from index.formats.pdf import extract
-from index.passage import Passage
-
-Page = Sequence[Sequence[str]]  # paragraphs, each a list of printed lines
-
-
-def canvas_pdf(
-    pages: Sequence[Page],
-    *,
-    header: str | None = None,
-    footer: str | None = None,
-    leading: float = 14,
-    gap: float = 10,
-    title: str | None = None,
-    encrypt: object = None,
-    labels: Sequence[tuple[int, str, int]] = (),
-) -> bytes:
-    """Draw each line where asked: ``gap`` points between paragraphs; an empty page gets a
-    filled rectangle and no text. ``header``/``footer`` may use ``{n}``, the page number."""
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, encrypt=encrypt)
-    if title:
-        c.setTitle(title)
-    for n, page in enumerate(pages, 1):
-        c.setFont("Helvetica", 9)
-        if header:
-            c.drawString(72, 800, header.format(n=n))
-        if footer:
-            c.drawString(72, 40, footer.format(n=n))
-        c.setFont("Helvetica", 11)
-        y = 760.0
-        for paragraph in page:
-            for line in paragraph:
-                c.drawString(72, y, line)
-                y -= leading
-            y -= gap
-        if not page:
-            c.rect(100, 300, 300, 300, fill=1)  # a "scanned" page: an image, no text
-        c.showPage()
-    for index, style, start in labels:
-        c.addPageLabel(index, style=style, start=start)
-    c.save()
-    return buf.getvalue()
-
-
-_BODY = getSampleStyleSheet()["BodyText"]  # 6 points of space between paragraphs
-SPACED = {
-    align: ParagraphStyle(f"s{align}", _BODY, alignment=align) for align in (TA_LEFT, TA_JUSTIFY)
-}
-# Paragraphs told apart only by a first-line indent, as in books and LaTeX articles.
-INDENTED = {
-    align: ParagraphStyle(f"i{align}", _BODY, alignment=align, spaceBefore=0, firstLineIndent=18)
-    for align in (TA_LEFT, TA_JUSTIFY)
-}
-
-
-def platypus_pdf(paragraphs: Sequence[str], style: ParagraphStyle = SPACED[TA_LEFT]) -> bytes:
-    """Paragraphs laid out by reportlab on A4, with a running header and numbered footer."""
-
-    def on_page(c: canvas.Canvas, doc: SimpleDocTemplate) -> None:
-        c.setFont("Helvetica", 9)
-        c.drawString(72, A4[1] - 40, "ACME Corp Annual Report 2024")
-        c.drawRightString(A4[0] - 72, 30, f"Page {doc.page}")
-
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, title="Annual report")
-    doc.build([Paragraph(p, style) for p in paragraphs], onFirstPage=on_page, onLaterPages=on_page)
-    return buf.getvalue()
 
 
 def halve(data: bytes) -> bytes:
@@ -114,36 +41,10 @@ def no_pages_pdf() -> bytes:
     return bytes(out)
 
 
-def block_texts(ex: Extracted) -> list[str]:
-    """The blocks' texts, after checking every span round trip."""
-    texts = []
-    previous_end = 0
-    for b in ex.blocks:
-        text = ex.text[b.start : b.end]
-        assert text and text == text.strip()
-        assert b.start >= previous_end
-        assert (b.kind, b.heading_path, b.context) == ("text", (), "")
-        previous_end = b.end
-        texts.append(text)
-    return texts
-
-
 def page_of(ex: Extracted, offset: int) -> int:
     """0-based page holding ``offset``."""
     assert ex.pages is not None
     return max(i for i, start in enumerate(ex.pages) if start <= offset)
-
-
-def letters(n: int) -> str:
-    """``n`` spelt in letters: words that differ only in digits look alike to the
-    running-line detector, which reads every number as '#'."""
-    return "".join(string.ascii_lowercase[int(d)] for d in str(n))
-
-
-def prose(seed: int, words: int) -> str:
-    """A paragraph of distinct lower-case words, one capital at the start, full stop at the end."""
-    body = " ".join(f"w{letters(seed)}q{letters(k)}" for k in range(words))
-    return f"Paragraph {body}."
 
 
 def test_laid_out_paragraphs_are_one_block_each_without_running_header_and_footer() -> None:
@@ -238,93 +139,6 @@ def test_a_finished_paragraph_or_a_short_last_line_begins_a_new_block(end: str, 
     assert ex.pages == [0, len(WIDE) + len(end) + 4]
 
 
-# Lines of a paragraph cut by a page break: the last is the widest, so it reaches the edge.
-CUT = [
-    "This paragraph is cut by the page break and the last of its lines on",
-    "the first page is the widest line that is drawn on that page, with no stop",
-]
-
-
-def passages_of(ex: Extracted, max_tokens: int = 256) -> list[Passage]:
-    doc = Document(
-        path="r.pdf",
-        format="pdf",
-        text=ex.text,
-        sha256="",
-        size=0,
-        mtime_ns=0,
-        blocks=ex.blocks,
-        pages=ex.pages,
-    )
-    return [p for p, _ in document_passages(doc, HashingEncoder().count_tokens, max_tokens)]
-
-
-@pytest.mark.parametrize("start", ["Paris, where it goes on.", "1990 is where it goes on."])
-def test_a_paragraph_cut_on_a_full_line_goes_on_whatever_the_case_of_the_next_word(
-    start: str,
-) -> None:
-    pages = [[["Opening words."], CUT], [[start], ["Closing words."]]]
-    ex = extract(canvas_pdf(pages))
-    assert block_texts(ex) == ["Opening words.", " ".join([*CUT, start]), "Closing words."]
-    # "Opening words." is too short to stand alone: it is joined with the paragraph after it on
-    # its page, which goes on to page 2. "Closing words." starts page 2: it is not joined.
-    citations = [p.citation for p in passages_of(ex)]
-    assert citations == ["r.pdf pp. 1–2 ¶1–2", "r.pdf p. 2 ¶1"]
-
-
-def two_pages(last: Sequence[str], first: str, *, size: float = 11, indent: float = 0) -> bytes:
-    """``last`` as the lines at the foot of page 1, ``first`` atop page 2 in ``size`` points,
-    moved right by ``indent``."""
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4)
-    c.setFont("Helvetica", 11)
-    for k, line in enumerate(last):
-        c.drawString(72, 200 - 14 * k, line)
-    c.showPage()
-    c.setFont("Helvetica", size)
-    c.drawString(72 + indent, 760, first)
-    c.drawString(72, 760 - 1.3 * size, "and a second line under it.")
-    c.showPage()
-    c.save()
-    return buf.getvalue()
-
-
-@pytest.mark.parametrize(
-    ("last", "first", "options"),
-    [
-        ([CUT[0], "short and without a stop"], "Capital start", {}),
-        ([CUT[0], CUT[1] + "."], "Capital start", {}),  # a full line that ends a sentence
-        (CUT, "Capital start", {"size": 16}),  # a heading in larger type
-        (CUT, "Capital start", {"indent": 18}),  # a first-line indent
-        (CUT, "• Capital start", {}),
-        ([CUT[1]], "Capital start", {}),  # a lone line: no edge to tell it is full
-    ],
-    ids=["short-line", "sentence-end", "larger-type", "indent", "bullet", "lone-line"],
-)
-def test_a_new_paragraph_atop_a_page_is_not_joined_to_the_last_one(
-    last: list[str], first: str, options: dict[str, float]
-) -> None:
-    ex = extract(two_pages(last, first, **options))
-    texts = block_texts(ex)
-    assert len(texts) == 2 and texts[1].startswith(first)
-    assert [p.citation for p in passages_of(ex)] == ["r.pdf p. 1 ¶1", "r.pdf p. 2 ¶1"]
-
-
-def test_each_part_of_a_long_paragraph_across_pages_cites_the_page_it_starts_on() -> None:
-    body = [f"line {k} of the long paragraph that goes on and on past the edge" for k in range(8)]
-    pages = [[["Opening words."], body[:4]], [[*body[4:], "and ends here."], ["Closing."]]]
-    ex = extract(canvas_pdf(pages))
-    assert len(ex.blocks) == 3
-    passages = passages_of(ex, max_tokens=30)
-    long = [p for p in passages if p.parts > 1]
-    assert len(long) >= 3 and passages[-1].text == "Closing."
-    n = len(long)
-    assert [p.citation for p in long][-1] == f"r.pdf pp. 1–2 ¶2 (part {n}/{n})"
-    assert all(p.page == 1 and p.paragraph == 2 for p in long)
-    assert long[0].page_end == 1 and long[-1].page_end == 2  # where each part ends
-    assert passages[-1].citation == "r.pdf p. 2 ¶1"
-
-
 def test_running_lines_need_three_pages_and_most_of_them() -> None:
     body = [[[f"Body of the {name} page."]] for name in ("first", "second", "third", "last")]
     kept = extract(canvas_pdf(body[:2], header="Chapter 1: Notes", footer="Page {n} of 2"))
@@ -417,85 +231,3 @@ def test_unreadable_pdfs_raise_with_a_reason(make: Callable[[], bytes], reason: 
 def test_a_pdf_with_only_an_owner_password_is_read() -> None:
     data = canvas_pdf([[["Open to read."]]], encrypt=StandardEncryption("", "owner", canCopy=0))
     assert block_texts(extract(data)) == ["Open to read."]
-
-
-def sentences(seed: int, words: int) -> str:
-    """Like :func:`prose`, with a full stop after every seventh word and words of many lengths."""
-    out = [
-        f"w{letters(seed)}{'q' * (k % 9)}{letters(k)}" + ("." if k % 7 == 6 else "")
-        for k in range(words)
-    ]
-    return "Paragraph " + " ".join(out).rstrip(".") + "."
-
-
-@pytest.mark.parametrize("align", [TA_LEFT, TA_JUSTIFY])
-def test_paragraphs_without_spacing_are_told_apart_by_their_first_line_indent(align: int) -> None:
-    paragraphs = [sentences(i, 20 + 37 * (i % 4)) for i in range(24)]
-    ex = extract(platypus_pdf(paragraphs, INDENTED[align]))
-    assert block_texts(ex) == paragraphs
-
-
-def test_without_spacing_or_indent_a_sentence_ending_short_of_the_edge_ends_a_paragraph() -> None:
-    lines = [
-        "The longest line of this page sets the right edge of the text.",
-        "So this line goes on in the same paragraph and stops",
-        "short.",
-        "A one-line paragraph stops short.",
-        "Then the last one.",
-    ]
-    assert block_texts(extract(canvas_pdf([[lines]]))) == [
-        " ".join(lines[:3]),
-        "A one-line paragraph stops short.",
-        "Then the last one.",
-    ]
-
-
-def test_a_line_starting_with_a_bullet_starts_a_block() -> None:
-    lines = ["Supported types are", "• INTEGER and", "• BOOLEAN;", "• NULL."]
-    assert block_texts(extract(canvas_pdf([[lines]]))) == [
-        "Supported types are",
-        "• INTEGER and",
-        "• BOOLEAN;",
-        "• NULL.",
-    ]
-
-
-# Two pages and more of fixed text first, so that every example has running lines to remove.
-FILLER = [prose(900 + i, 600) for i in range(2)]
-
-
-@settings(
-    max_examples=15,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-@given(
-    st.lists(
-        st.lists(st.from_regex(r"[a-z]{1,12}\.?", fullmatch=True), min_size=1, max_size=120),
-        min_size=1,
-        max_size=8,
-    ),
-    st.sampled_from([*SPACED.values(), *INDENTED.values()]),
-)
-def test_random_paragraphs_come_back_one_block_each(
-    words: list[list[str]], style: ParagraphStyle
-) -> None:
-    # A letter tag keeps every word distinct, so that a paragraph is found only where it is.
-    tagged = [
-        w.replace(".", "") + "q" + letters(k) + "." * w.endswith(".")
-        for k, w in enumerate(w for para in words for w in para)
-    ]
-    paragraphs, pos = [], 0
-    for para in words:
-        paragraphs.append(" ".join(tagged[pos : pos + len(para)]).rstrip(".") + ".")
-        pos += len(para)
-    ex = extract(platypus_pdf(FILLER + paragraphs, style))
-    assert ex.pages is not None and len(ex.pages) >= 3
-    texts = block_texts(ex)
-    for para in paragraphs:  # the words of each paragraph, in order, in exactly one block
-        assert sum(para in t for t in texts) == 1
-    if style in SPACED.values():
-        assert texts == FILLER + paragraphs
-    else:  # a page of one-line paragraphs has no unindented line to compare with: may merge
-        assert " ".join(texts) == " ".join(FILLER + paragraphs)

@@ -41,8 +41,11 @@ def docx_bytes(text: str) -> bytes:
     return buf.getvalue()
 
 
-def test_hostile_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    docs = tmp_path / "docs"
+def write_hostile_folder(docs: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Fill ``docs`` with files docqa reads and files it must skip; return (good, bad).
+
+    Besides the bad files, ``loop.md`` is a symbolic link to itself and ``dangling.md`` one to a
+    file that does not exist."""
     docs.mkdir()
     good = {
         "good.md": b"# Good\n\nA good markdown paragraph about otters.\n",
@@ -65,16 +68,26 @@ def test_hostile_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         (docs / name).write_bytes(data)
     (docs / "loop.md").symlink_to(docs / "loop.md")
     (docs / "dangling.md").symlink_to(docs / "gone.md")
+    return good, bad
 
+
+def vanish_after_planning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``vanishing.txt`` disappear once the sync has planned it, before it is read."""
     real_fingerprint = index.plan.fingerprint
 
-    def vanish_after_planning(ref):  # type: ignore[no-untyped-def]
+    def fingerprint(ref):  # type: ignore[no-untyped-def]
         found = real_fingerprint(ref)
         if ref.path == "vanishing.txt":  # planned as new, gone when its passages are read
             ref.abspath.unlink()
         return found
 
-    monkeypatch.setattr(index.plan, "fingerprint", vanish_after_planning)
+    monkeypatch.setattr(index.plan, "fingerprint", fingerprint)
+
+
+def test_hostile_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = tmp_path / "docs"
+    good, bad = write_hostile_folder(docs)
+    vanish_after_planning(monkeypatch)
     res = CliRunner().invoke(
         cli, ["index", str(docs), "--index", str(tmp_path / "i"), "--model", "hashing", "--json"]
     )

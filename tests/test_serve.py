@@ -1,6 +1,6 @@
 """``docqa serve`` end to end: the real command in a child process indexes the folder, serves it on
 127.0.0.1 and answers gradio_client; with no --docs it indexes and serves docqa's own guide;
-bad input is one line and exit 1. (tests/test_server.py covers the options with the server stubbed out.)"""
+bad input is one line and exit 1. (tests/test_server_options.py covers the options with the server stubbed out.)"""
 
 from __future__ import annotations
 

@@ -1,121 +1,35 @@
-"""index.store, index.manifest and index.generations: one generation on disk, how it is found and
-checked, and the write lock."""
+"""index.store and index.manifest: one generation on disk, how it is found and checked.
+Generations over time and the write lock are in test_store_generations.py."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import subprocess
-import sys
-import textwrap
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import RecordingEncoder, build, write_files
+import store_helpers
+from store_helpers import DIM, PASSAGES, manifest, publish_generation, unit_vectors
 
-from index.errors import IndexBusyError, IndexCorruptError, IndexNotFoundError
-from index.generations import (
-    current_generation,
-    new_generation,
-    new_segment,
-    publish,
-    write_lock,
-)
-from index.manifest import FORMAT_VERSION, FileEntry, Manifest, read_manifest, write_manifest
-from index.passage import Passage
+from index.errors import IndexCorruptError, IndexNotFoundError
+from index.generations import current_generation, new_segment
+from index.manifest import FORMAT_VERSION, read_manifest
 from index.segment import PASSAGES_DB
-from index.skips import SkipCode, Skipped
 from index.store import IndexSnapshot, open_snapshot
 from index.vectorindex import VECTORS
 from index.writer import SegmentWriter
 
-DIM = 8
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def passage(pid: int, source: str, paragraph: int, text: str, **extra: object) -> Passage:
-    fields: dict[str, object] = {
-        "id": pid,
-        "source": source,
-        "paragraph": paragraph,
-        "part": 1,
-        "parts": 1,
-        "start": 10 * paragraph,
-        "end": 10 * paragraph + len(text),
-        "line_start": paragraph,
-        "line_end": paragraph,
-        "heading_path": (),
-        "kind": "text",
-        "text": text,
-        "content_hash": f"{pid:064x}",
-    }
-    fields.update(extra)
-    return Passage(**fields)  # type: ignore[arg-type]
-
-
-PASSAGES = [
-    passage(2**40 + 7, "b.md", 1, "Zweiter Absatz mit Ümlauten.", heading_path=("Über", "Détails")),
-    passage(3, "a.md", 2, "part two", part=2, parts=2, kind="code"),
-    passage(1, "a.md", 1, "first", page=3, page_end=4, page_label="iii"),
-    passage(2, "a.md", 2, "part one", part=1, parts=2, kind="code"),
-]
-
-
-def manifest(n: int, **extra: object) -> Manifest:
-    fields: dict[str, object] = {
-        "format_version": FORMAT_VERSION,
-        "model": "fake",
-        "dimension": DIM,
-        "max_tokens": 16,
-        "chunker_version": 1,
-        "docs_root": "/docs",
-        "built_at": "2024-01-01T00:00:00+00:00",
-        "build_seconds": 0.5,
-        "passages": n,
-        "next_id": 2**40 + 8,
-        "files": {"a.md": FileEntry("ab" * 32, 10, 123, 3, "markdown")},
-        "skipped": [Skipped("x.pdf", SkipCode.UNSUPPORTED, "unsupported")],
-        "docqa_version": "0.1.0",
-    }
-    fields.update(extra)
-    return Manifest(**fields)  # type: ignore[arg-type]
-
-
-def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
-    v = np.random.default_rng(seed).normal(size=(n, DIM)).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-
-def publish_generation(index_dir: Path, passages: list[Passage], vectors: np.ndarray) -> Path:
-    """A generation of one segment holding ``passages`` (``vectors[i]`` for ``passages[i]``)."""
-    order = sorted(range(len(passages)), key=lambda i: passages[i].id)
-    writer = SegmentWriter(new_segment(index_dir), DIM)
-    writer.add([passages[i] for i in order], vectors[order])
-    entry = writer.finish()
-    writer.close()
-    folder = new_generation(index_dir)
-    write_manifest(
-        folder, manifest(len(passages), segments=[entry], next_segment=int(entry.name) + 1)
-    )
-    publish(index_dir, folder)
-    return folder
+# Fixtures from store_helpers, assigned rather than imported: ruff reads a test's parameter
+# of the same name as redefining an import (F811).
+index_dir = store_helpers.index_dir
 
 
 def segment_of(index_dir: Path) -> Path:
     """The folder of the published generation's (only) segment."""
     (entry,) = read_manifest(current_generation(index_dir)).segments
     return index_dir / "segments" / entry.name
-
-
-@pytest.fixture
-def index_dir(tmp_path: Path) -> Path:
-    """A published generation holding PASSAGES with unit_vectors(4)."""
-    path = tmp_path / "index"
-    publish_generation(path, PASSAGES, unit_vectors(len(PASSAGES)))
-    return path
 
 
 # --- round trip ------------------------------------------------------------------------------
@@ -321,143 +235,3 @@ def test_snapshot_keeps_working_after_a_newer_generation_is_published(index_dir:
         fresh.close()
     finally:
         old.close()
-
-
-# --- generations -----------------------------------------------------------------------------
-
-
-def test_generations_are_numbered_and_only_current_and_previous_are_kept(tmp_path: Path) -> None:
-    names = []
-    for seed in range(4):
-        folder = publish_generation(tmp_path, PASSAGES, unit_vectors(4, seed=seed))
-        names.append(folder.name)
-    assert names == ["000001", "000002", "000003", "000004"]
-    assert (tmp_path / "CURRENT").read_text("utf-8").strip() == "000004"
-    assert sorted(p.name for p in (tmp_path / "generations").iterdir()) == ["000003", "000004"]
-    assert not (tmp_path / "CURRENT.tmp").exists()
-    # Segments no kept generation lists are removed with their generations.
-    assert sorted(p.name for p in (tmp_path / "segments").iterdir()) == ["000003", "000004"]
-
-
-def test_unpublished_generation_is_invisible_and_removed_by_the_next_publish(
-    tmp_path: Path,
-) -> None:
-    publish_generation(tmp_path, PASSAGES, unit_vectors(4))
-    orphan = new_generation(tmp_path)  # a build that died before publishing
-    (orphan / "half-written").write_bytes(b"x")
-    assert current_generation(tmp_path).name == "000001"
-    publish_generation(tmp_path, PASSAGES, unit_vectors(4))
-    assert sorted(p.name for p in (tmp_path / "generations").iterdir()) == ["000001", "000003"]
-
-
-def test_a_deleted_current_generation_is_never_reused_by_name(tmp_path: Path) -> None:
-    import shutil
-
-    publish_generation(tmp_path, PASSAGES, unit_vectors(4))
-    reader = open_snapshot(tmp_path)
-    try:
-        shutil.rmtree(current_generation(tmp_path))  # lost to a mistake or a disk clean-up
-        fresh = publish_generation(tmp_path, PASSAGES, unit_vectors(4, seed=1))
-        assert fresh.name == "000002"  # not 000001 again: the reader can tell them apart
-        assert fresh != reader.folder
-    finally:
-        reader.close()
-
-
-def test_a_snapshot_let_go_closes_its_database_at_once(index_dir: Path) -> None:
-    import gc
-    import sqlite3
-
-    gc.disable()  # the point: no wait for the cyclic collector (sqlite3 keeps a cycle)
-    try:
-        snap = open_snapshot(index_dir)
-        db = snap.segments[0]._db
-        assert db is not None
-        db.execute("SELECT 1")
-        del snap  # as a Retriever does when a newer generation is published
-        with pytest.raises(sqlite3.ProgrammingError):
-            db.execute("SELECT 1")
-    finally:
-        gc.enable()
-
-
-# --- write lock ------------------------------------------------------------------------------
-
-_HOLDER = textwrap.dedent(
-    """
-    import sys
-    from index.generations import write_lock
-    with write_lock(sys.argv[1]):
-        print("locked", flush=True)
-        sys.stdin.read()
-    """
-)
-
-
-def start_holder(index_dir: Path) -> subprocess.Popen[str]:
-    """Another process that holds the write lock until its stdin closes."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(index_dir)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "locked"
-    return proc
-
-
-def test_second_writer_gets_index_busy_naming_the_holder_pid(tmp_path: Path) -> None:
-    proc = start_holder(tmp_path)
-    try:
-        with pytest.raises(IndexBusyError) as info, write_lock(tmp_path):
-            pass
-        assert f"pid {proc.pid}" in str(info.value)
-        assert str(tmp_path) in str(info.value)
-    finally:
-        proc.communicate("", timeout=30)
-    with write_lock(tmp_path):  # released when the holder finished
-        pass
-
-
-def test_lock_of_a_killed_holder_is_free(tmp_path: Path) -> None:
-    proc = start_holder(tmp_path)
-    proc.kill()
-    proc.wait(timeout=30)
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.close()
-    proc.stdout.close()
-    with write_lock(tmp_path):
-        pass
-
-
-def test_build_while_locked_raises_and_changes_nothing(tmp_path: Path) -> None:
-    docs = write_files(tmp_path / "docs", {"a.md": "First version."})
-    index_dir = tmp_path / "index"
-    build(docs, index_dir, RecordingEncoder())
-    (docs / "a.md").write_text("Second version, longer.", encoding="utf-8")
-    proc = start_holder(index_dir)
-    try:
-        encoder = RecordingEncoder()
-        with pytest.raises(IndexBusyError, match=f"pid {proc.pid}"):
-            build(docs, index_dir, encoder)
-        assert encoder.calls == []
-    finally:
-        proc.communicate("", timeout=30)
-    snap = open_snapshot(index_dir)
-    try:
-        assert [p.text for p in snap.all_passages()] == ["First version."]
-    finally:
-        snap.close()
-
-
-def test_write_lock_is_exclusive_within_one_process_and_released_on_error(tmp_path: Path) -> None:
-    busy = pytest.raises(IndexBusyError, match=f"pid {os.getpid()}")
-    with write_lock(tmp_path), busy, write_lock(tmp_path):
-        pass
-    with pytest.raises(RuntimeError), write_lock(tmp_path):
-        raise RuntimeError("boom")
-    with write_lock(tmp_path):
-        pass
