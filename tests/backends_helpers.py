@@ -6,14 +6,14 @@ import numpy as np
 
 from index.backends import Capabilities
 
-__all__ = ["BF16", "EVERYTHING", "PLAIN", "_Clock", "_unit"]
+__all__ = ["BF16", "EVERYTHING", "PLAIN", "Clock", "unit"]
 
 PLAIN = Capabilities(frozenset({"avx2", "avx512f"}), cpus=2)
 BF16 = Capabilities(frozenset({"avx2", "avx512f", "avx512_bf16"}), cpus=2)
 EVERYTHING = Capabilities(frozenset({"amx_bf16"}), onnxruntime=True, openvino=True, cpus=2)
 
 
-class _Clock:
+class Clock:
     """Virtual time: fake runners advance it by their cost, so timings are exact."""
 
     def __init__(self) -> None:
@@ -23,6 +23,6 @@ class _Clock:
         return self.now
 
 
-def _unit(rows: int, seed: int) -> np.ndarray:
+def unit(rows: int, seed: int) -> np.ndarray:
     v = np.random.default_rng(seed).normal(size=(rows, 8)).astype(np.float32)
     return v / np.linalg.norm(v, axis=1, keepdims=True)

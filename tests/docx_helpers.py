@@ -12,7 +12,7 @@ from docx.document import Document as DocxDocument
 from index.formats import Extracted
 from index.formats.docx import extract
 
-__all__ = ["Row", "_rewrite", "add_table", "extract_ok", "rows", "save"]
+__all__ = ["Row", "add_table", "extract_ok", "rewrite", "rows", "save"]
 
 Row = tuple[str, str, tuple[str, ...]]
 
@@ -46,7 +46,7 @@ def add_table(doc: DocxDocument, cells: list[list[str]]) -> None:
             cell.text = text
 
 
-def _rewrite(data: bytes, name: str, edit: Callable[[bytes], bytes | None]) -> bytes:
+def rewrite(data: bytes, name: str, edit: Callable[[bytes], bytes | None]) -> bytes:
     """The zip archive ``data`` with part ``name`` edited (dropped where ``edit`` gives None)."""
     src = zipfile.ZipFile(io.BytesIO(data))
     buf = io.BytesIO()

@@ -12,7 +12,7 @@ from index import IndexConfig, build_index
 from qa import Retriever
 from qa.cli import cli
 
-__all__ = ["BANANAS", "ROOT", "_answers", "_one_line_error", "indexed"]
+__all__ = ["BANANAS", "ROOT", "answers", "indexed", "one_line_error"]
 
 ROOT = Path(__file__).resolve().parent.parent
 BANANAS = "Bananas are yellow fruit rich in potassium, which keeps the heart beating steadily."
@@ -29,7 +29,7 @@ def indexed(tmp_path: Path) -> tuple[Path, Path]:
     return docs, index_dir
 
 
-def _one_line_error(args: Sequence[str]) -> str:
+def one_line_error(args: Sequence[str]) -> str:
     """Run the CLI expecting a docqa error: exit status 1 and one line on stderr."""
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     assert result.exit_code == 1, result.output
@@ -39,7 +39,7 @@ def _one_line_error(args: Sequence[str]) -> str:
     return errors[0]
 
 
-def _answers(index_dir: Path, retriever: Retriever | None = None) -> None:
+def answers(index_dir: Path, retriever: Retriever | None = None) -> None:
     """The index (through an open retriever and a new one) still finds the bananas."""
     for r in (retriever, Retriever(index_dir)):
         if r is not None:

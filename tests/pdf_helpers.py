@@ -16,8 +16,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate
 from index.formats import Extracted
 
 __all__ = [
+    "BODY",
     "SPACED",
-    "_BODY",
     "Page",
     "block_texts",
     "canvas_pdf",
@@ -68,9 +68,9 @@ def canvas_pdf(
     return buf.getvalue()
 
 
-_BODY = getSampleStyleSheet()["BodyText"]  # 6 points of space between paragraphs
+BODY = getSampleStyleSheet()["BodyText"]  # 6 points of space between paragraphs
 SPACED = {
-    align: ParagraphStyle(f"s{align}", _BODY, alignment=align) for align in (TA_LEFT, TA_JUSTIFY)
+    align: ParagraphStyle(f"s{align}", BODY, alignment=align) for align in (TA_LEFT, TA_JUSTIFY)
 }
 
 

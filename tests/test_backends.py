@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from backends_helpers import BF16, EVERYTHING, PLAIN, _Clock, _unit
+from backends_helpers import BF16, EVERYTHING, PLAIN, Clock, unit
 
 from index import IndexConfig, load_encoder
 from index.backends import (
@@ -103,7 +103,7 @@ def test_choose_takes_lossy_bf16_only_when_clearly_faster_than_every_exact_backe
     assert choose({"fp32": 1.0, "bf16": 0.1}, cos | {"bf16": 0.98}) == "fp32"
 
 
-def _runner(clock: _Clock, cost: float, vectors: np.ndarray, calls: list[str], name: str) -> Any:
+def _runner(clock: Clock, cost: float, vectors: np.ndarray, calls: list[str], name: str) -> Any:
     def run(texts: Sequence[str]) -> np.ndarray:
         calls.append(name)
         clock.now += cost
@@ -113,8 +113,8 @@ def _runner(clock: _Clock, cost: float, vectors: np.ndarray, calls: list[str], n
 
 
 def test_decide_times_every_runner_and_records_failures_and_disagreement() -> None:
-    clock, calls = _Clock(), []
-    good, other = _unit(4, 0), _unit(4, 1)
+    clock, calls = Clock(), []
+    good, other = unit(4, 0), unit(4, 1)
 
     def broken(texts: Sequence[str]) -> np.ndarray:
         raise RuntimeError("cannot compile")

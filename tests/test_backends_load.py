@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from backends_helpers import BF16, EVERYTHING, PLAIN, _Clock, _unit
+from backends_helpers import BF16, EVERYTHING, PLAIN, Clock, unit
 
 import index.engines as engines
 from index.backends import Capabilities, Decision
@@ -23,9 +23,9 @@ class _FakeTorch:
     """Stands in for index.runners.TorchRunner: fp32 gives the reference vectors; bf16 the
     vectors and cost set by the test."""
 
-    bf16_vectors: np.ndarray = _unit(64, 0)
+    bf16_vectors: np.ndarray = unit(64, 0)
     bf16_cost = 0.3
-    clock = _Clock()
+    clock = Clock()
     calls: list[str] = []  # noqa: RUF012 - reset by the fixture
 
     def __init__(self, model: Any, batch_size: int, *, bf16: bool = False) -> None:
@@ -35,7 +35,7 @@ class _FakeTorch:
         _FakeTorch.calls.append(self.name)
         if self.name == "fp32":
             _FakeTorch.clock.now += 1.0
-            return _unit(64, 0)[: len(texts)]
+            return unit(64, 0)[: len(texts)]
         _FakeTorch.clock.now += _FakeTorch.bf16_cost
         return _FakeTorch.bf16_vectors[: len(texts)]
 
@@ -62,8 +62,8 @@ class _FakeModel:
 @pytest.fixture
 def fake_torch(monkeypatch: pytest.MonkeyPatch) -> type[_FakeTorch]:
     monkeypatch.setattr(engines, "TorchRunner", _FakeTorch)
-    _FakeTorch.clock, _FakeTorch.calls = _Clock(), []
-    _FakeTorch.bf16_vectors, _FakeTorch.bf16_cost = _unit(64, 0), 0.3
+    _FakeTorch.clock, _FakeTorch.calls = Clock(), []
+    _FakeTorch.bf16_vectors, _FakeTorch.bf16_cost = unit(64, 0), 0.3
     real = engines.decide
     monkeypatch.setattr(
         engines, "decide", lambda runners, probe: real(runners, probe, clock=_FakeTorch.clock)
@@ -103,7 +103,7 @@ def test_auto_measures_once_then_remembers(
 def test_auto_falls_back_to_fp32_when_the_fast_backend_disagrees(
     tmp_path: Path, fake_torch: type[_FakeTorch]
 ) -> None:
-    fake_torch.bf16_vectors = _unit(64, 1)
+    fake_torch.bf16_vectors = unit(64, 1)
     e = _engines("auto", BF16, tmp_path)
     assert e.backend == "fp32"
     assert e.bulk().name == "fp32"
@@ -113,7 +113,7 @@ def test_a_remembered_backend_that_now_disagrees_falls_back_with_a_warning(
     tmp_path: Path, fake_torch: type[_FakeTorch], caplog: pytest.LogCaptureFixture
 ) -> None:
     assert _engines("auto", BF16, tmp_path).backend == "bf16"  # measured, remembered
-    fake_torch.bf16_vectors = _unit(64, 1)  # then the engine changed under it
+    fake_torch.bf16_vectors = unit(64, 1)  # then the engine changed under it
     e = _engines("auto", BF16, tmp_path)
     with caplog.at_level("WARNING", logger="index.engines"):
         assert e.bulk().name == "fp32"
@@ -124,7 +124,7 @@ def test_a_remembered_backend_that_now_disagrees_falls_back_with_a_warning(
 def test_an_explicit_backend_that_disagrees_is_an_error_at_load(
     tmp_path: Path, fake_torch: type[_FakeTorch]
 ) -> None:
-    fake_torch.bf16_vectors = _unit(64, 1)
+    fake_torch.bf16_vectors = unit(64, 1)
     with pytest.raises(BackendError, match=r"'bf16' cannot be used: vectors differ"):
         _engines("bf16", PLAIN, tmp_path)
 

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import failures_helpers
 import numpy as np
 import pytest
-from failures_helpers import BANANAS, _answers, _one_line_error
+from failures_helpers import BANANAS, answers, one_line_error
 
 import index.merging
 import index.vectorindex.raw
@@ -54,12 +54,12 @@ def _full_disk_sync(docs: Path, index_dir: Path) -> str:
     generation = current_generation(index_dir)
     retriever = Retriever(index_dir)
     (docs / "plants.md").write_text(PLANTS, encoding="utf-8")
-    line = _one_line_error(["index", str(docs), "--index", str(index_dir)])
+    line = one_line_error(["index", str(docs), "--index", str(index_dir)])
     assert str(index_dir) in line and "disk" in line and "free some space" in line
     assert "--index" in line and "B free" in line
     assert _layout(index_dir) == before
     assert current_generation(index_dir) == generation
-    _answers(index_dir, retriever)
+    answers(index_dir, retriever)
     return line
 
 
@@ -132,11 +132,11 @@ def test_merge_full_disk(indexed: tuple[Path, Path], monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(index.merging, "plan_merge", lambda s: [e.name for e in s][:2])
     monkeypatch.setattr(index.merging, "SegmentWriter", FullWriter)
     (docs / "plants.md").write_text(PLANTS, encoding="utf-8")
-    line = _one_line_error(["index", str(docs), "--index", str(index_dir)])
+    line = one_line_error(["index", str(docs), "--index", str(index_dir)])
     assert str(index_dir) in line and "free some space" in line
     listed = {s.name for s in Retriever(index_dir).manifest.segments}
     assert listed == {"000001", "000002"} and _layout(index_dir)[1] == listed
-    _answers(index_dir)
+    answers(index_dir)
 
 
 @pytest.fixture
@@ -174,7 +174,7 @@ def test_real_full_disk(tmp_path: Path, small_disk: Path) -> None:
     ):
         build_index(docs, config)
     assert _layout(index_dir) == before and current_generation(index_dir) == generation
-    _answers(index_dir, retriever)
+    answers(index_dir, retriever)
 
 
 def test_read_only_disk(tmp_path: Path, small_disk: Path) -> None:
@@ -185,7 +185,7 @@ def test_read_only_disk(tmp_path: Path, small_disk: Path) -> None:
     index_dir = small_disk / "index"
     build_index(docs, IndexConfig(index_dir=index_dir, model="hashing"))
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
-    line = _one_line_error(["index", str(docs), "--index", str(index_dir)])
+    line = one_line_error(["index", str(docs), "--index", str(index_dir)])
     assert f"cannot write index {str(index_dir)!r}" in line
     assert "read-only disk; use --index on a writable disk" in line
-    _answers(index_dir)
+    answers(index_dir)

@@ -13,7 +13,7 @@ import failures_helpers
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from failures_helpers import ROOT, _answers, _one_line_error
+from failures_helpers import ROOT, answers, one_line_error
 
 from index import HashingEncoder, IndexConfig, build_index
 from index.errors import IndexPointerError
@@ -56,7 +56,7 @@ def test_damaged_current(
     _damage(index_dir, kind)
     pointer = str(index_dir / "CURRENT")
     for args in (["status"], ["ask", "bananas"], ["verify"]):
-        line = _one_line_error([*args, "--index", str(index_dir)])
+        line = one_line_error([*args, "--index", str(index_dir)])
         assert repr(pointer) in line and f"docqa index DOCS --index {index_dir}" in line
     with pytest.raises(IndexPointerError, match="CURRENT"):
         Retriever(index_dir)
@@ -69,7 +69,7 @@ def test_damaged_current(
     summary = json.loads(result.stdout)
     assert "repaired" in summary["repaired"] and pointer in summary["repaired"]
     assert int(current_generation(index_dir).name) >= int(generation)
-    _answers(index_dir)
+    answers(index_dir)
 
 
 def test_damaged_current_without_intact_generation(indexed: tuple[Path, Path]) -> None:
@@ -81,7 +81,7 @@ def test_damaged_current_without_intact_generation(indexed: tuple[Path, Path]) -
     assert summary.published and summary.embedded == 1
     assert "no generation is intact" in summary.repaired
     assert build_index(docs, IndexConfig(index_dir=index_dir, model="hashing")).repaired == ""
-    _answers(index_dir)
+    answers(index_dir)
 
 
 # -- undecodable questions --------------------------------------------------------------------
@@ -115,7 +115,7 @@ def test_question_with_nothing_left(indexed: tuple[Path, Path]) -> None:
     _, index_dir = indexed
     with pytest.raises(ValueError, match="question is empty"):
         retrieve("\udcff\udcfe \x00", index=index_dir)
-    line = _one_line_error(["ask", "\ud800\x07", "--index", str(index_dir)])
+    line = one_line_error(["ask", "\ud800\x07", "--index", str(index_dir)])
     assert "question is empty" in line
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import failures_helpers
 import pytest
-from failures_helpers import BANANAS, ROOT, _one_line_error
+from failures_helpers import BANANAS, ROOT, one_line_error
 
 from index import IndexConfig, build_index
 
@@ -38,7 +38,7 @@ def test_lock_permission_injected(
         return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(os, "open", deny)
-    line = _one_line_error(["index", str(docs), "--index", str(index_dir)])
+    line = one_line_error(["index", str(docs), "--index", str(index_dir)])
     assert f"cannot write index {str(index_dir)!r}" in line
     assert f"permission denied on {str(index_dir / 'lock')!r}" in line
     assert "chown -R $USER" in line and "--index elsewhere" in line

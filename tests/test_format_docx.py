@@ -16,7 +16,7 @@ from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
-from docx_helpers import _rewrite, extract_ok, rows, save
+from docx_helpers import extract_ok, rewrite, rows, save
 
 from index.formats import Extracted
 from index.formats.docx import extract
@@ -100,7 +100,7 @@ def test_missing_document_properties_do_not_invent_a_title(
     doc = docx.Document()
     doc.add_paragraph("Text only.")
     doc.core_properties.title = "Lost"
-    ex = extract(_rewrite(save(doc), part, edit))
+    ex = extract(rewrite(save(doc), part, edit))
     assert (ex.title, ex.text) == (None, "Text only."), "python-docx's default is 'Word Document'"
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import docx
 import pytest
-from docx_helpers import Row, _rewrite, add_table, extract_ok, rows, save
+from docx_helpers import Row, add_table, extract_ok, rewrite, rows, save
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -65,13 +65,13 @@ BLANK = save(docx.Document())
         (b"Hello, this is plain text.", "not a zip file"),
         (BLANK[:500], "not a zip file"),
         (_zip({"a.txt": "x"}), "[Content_Types].xml"),
-        (_rewrite(BLANK, "word/document.xml", lambda _: None), "word/document.xml"),
+        (rewrite(BLANK, "word/document.xml", lambda _: None), "word/document.xml"),
         (
-            _rewrite(BLANK, "word/document.xml", lambda b: b.replace(b"<w:body>", b"<w:body")),
+            rewrite(BLANK, "word/document.xml", lambda b: b.replace(b"<w:body>", b"<w:body")),
             "XMLSyntaxError",
         ),
         (
-            _rewrite(
+            rewrite(
                 BLANK,
                 "[Content_Types].xml",
                 lambda b: b.replace(b"wordprocessingml.document", b"spreadsheetml.sheet"),

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pdf_helpers import _BODY, SPACED, block_texts, canvas_pdf, letters, platypus_pdf, prose
+from pdf_helpers import BODY, SPACED, block_texts, canvas_pdf, letters, platypus_pdf, prose
 from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -24,7 +24,7 @@ from index.passage import Passage
 
 # Paragraphs told apart only by a first-line indent, as in books and LaTeX articles.
 INDENTED = {
-    align: ParagraphStyle(f"i{align}", _BODY, alignment=align, spaceBefore=0, firstLineIndent=18)
+    align: ParagraphStyle(f"i{align}", BODY, alignment=align, spaceBefore=0, firstLineIndent=18)
     for align in (TA_LEFT, TA_JUSTIFY)
 }
 
