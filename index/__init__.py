@@ -45,6 +45,7 @@ from .formats.registry import BUILTIN_FORMATS, FORMATS, Format, FormatRegistry, 
 from .generations import current_generation, newest_intact_generation
 from .lexical import STOPWORDS, LexicalHit
 from .manifest import FileEntry, Manifest, read_manifest
+from .oserrors import os_error_message
 from .passage import Passage, format_citation
 from .pdflock import PDFIUM_LOCK
 from .progress import Progress
@@ -113,6 +114,7 @@ __all__ = [
     "model_name",
     "newest_intact_generation",
     "open_snapshot",
+    "os_error_message",
     "read_document",
     "read_manifest",
     "sentence_spans",

@@ -18,10 +18,27 @@ from pathlib import Path
 
 from .errors import DiskFullError, DocqaError, PermissionDeniedError
 
-__all__ = ["denied_error", "disk_full_error", "is_denied", "is_disk_full", "os_errors"]
+__all__ = [
+    "denied_error",
+    "disk_full_error",
+    "is_denied",
+    "is_disk_full",
+    "os_error_message",
+    "os_errors",
+]
 
 _FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
+# The fix for each, when the error reaches the user without an index folder to name.
+_FIXES = {
+    errno.EACCES: "give docqa access to that path (chmod, chown), or choose another --index",
+    errno.EPERM: "give docqa access to that path (chmod, chown), or choose another --index",
+    errno.EROFS: "the file system is read-only; choose another --index",
+    errno.ENOSPC: "the disk is full; free some space or choose another --index",
+    errno.EDQUOT: "the disk quota is used up; free some space or choose another --index",
+    errno.EFBIG: "the file is too large for this file system; choose another --index",
+}
+assert _FIXES.keys() == _FULL | _DENIED
 # How SQLite and FAISS (a RuntimeError holding strerror) say the same.
 _FULL_TEXT = (
     "database or disk is full",
@@ -48,6 +65,17 @@ def is_denied(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.OperationalError | RuntimeError):
         return any(text in str(exc) for text in _DENIED_TEXT)
     return False
+
+
+def os_error_message(exc: OSError) -> str | None:
+    """One line naming the file and the fix for a full disk or a missing permission met
+    outside :func:`os_errors` (so with no index folder to name); None for any other error,
+    which is not the user's to fix."""
+    fix = _FIXES.get(exc.errno or 0)
+    if fix is None:
+        return None
+    where = exc.filename if exc.filename is not None else "a file"
+    return f"{where}: {exc.strerror or exc}; {fix}"
 
 
 def disk_full_error(index_dir: Path) -> DiskFullError:

@@ -18,7 +18,7 @@ from typing import NoReturn
 
 import click
 
-from index import DocqaError, __version__
+from index import DocqaError, __version__, os_error_message
 
 from ..terminal import safe
 
@@ -27,16 +27,6 @@ __all__ = ["BUG_EXIT", "USER_EXIT", "user_errors"]
 USER_EXIT = 1
 # A bug exits like an uncaught Python exception; the last line says it is one.
 BUG_EXIT = 1
-
-# System errors that are about the user's files or machine, not docqa's code, with the fix.
-_FIXES = {
-    errno.EACCES: "give docqa access to that path (chmod, chown), or choose another --index",
-    errno.EPERM: "give docqa access to that path (chmod, chown), or choose another --index",
-    errno.EROFS: "the file system is read-only; choose another --index",
-    errno.ENOSPC: "the disk is full; free some space or choose another --index",
-    errno.EDQUOT: "the disk quota is used up; free some space or choose another --index",
-    errno.EFBIG: "the file is too large for this file system; choose another --index",
-}
 
 
 @contextmanager
@@ -55,17 +45,12 @@ def user_errors() -> Iterator[None]:
     except OSError as exc:
         if exc.errno == errno.EPIPE:
             raise  # stdout closed early (`docqa ... | head`): click ends quietly
-        if exc.errno not in _FIXES:
+        message = os_error_message(exc)
+        if message is None:
             _bug(exc)
-        _one_line(_os_message(exc))
+        _one_line(message)
     except Exception as exc:
         _bug(exc)
-
-
-def _os_message(exc: OSError) -> str:
-    where = exc.filename if exc.filename is not None else "a file"
-    what = exc.strerror or str(exc)
-    return f"{where}: {what}; {_FIXES[exc.errno or 0]}"
 
 
 def _one_line(message: str) -> NoReturn:
