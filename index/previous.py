@@ -7,8 +7,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import IndexCorruptError, IndexNotFoundError
-from .generations import current_generation
+from .errors import IndexCorruptError, IndexNotFoundError, IndexPointerError
+from .generations import current_generation, newest_intact_generation
 from .legacy import LegacyVectors
 from .manifest import FORMAT_VERSION, Manifest, read_manifest
 from .paragraphs import CHUNKER_VERSION
@@ -54,10 +54,11 @@ class Previous:
 def open_previous(index_dir: Path, model: str, *, verify: bool) -> Previous:
     """The current generation of ``index_dir`` if built with ``model`` and readable; with
     ``verify`` every byte of its segments is checked, and damaged segments are set apart."""
-    old = _reusable_manifest(index_dir, model)
-    if old is None:
+    folder = _generation(index_dir)
+    old = _reusable_manifest(folder, model) if folder is not None else None
+    if folder is None or old is None:
         return Previous()
-    data = _open(index_dir, old, verify)
+    data = _open(folder, old, verify)
     if data is None:  # the manifest read, its data did not
         return Previous()
     if isinstance(data, IndexSnapshot) and data.damaged:
@@ -70,13 +71,27 @@ def open_previous(index_dir: Path, model: str, *, verify: bool) -> Previous:
     return Previous(old, data)
 
 
-def _reusable_manifest(index_dir: Path, model: str) -> Manifest | None:
-    """The current manifest when its vectors can be reused with ``model`` (its passages too,
-    unless it was cut by another chunker version or format: see :attr:`Previous.recut`)."""
+def _generation(index_dir: Path) -> Path | None:
+    """The generation a sync starts from: the current one, or none yet. With a damaged
+    ``CURRENT`` (only a dry run sees one: a sync repairs it first), the newest intact
+    generation, which the sync would repair ``CURRENT`` to."""
     try:
-        old = read_manifest(current_generation(index_dir))
+        return current_generation(index_dir)
     except IndexNotFoundError:
         return None
+    except IndexPointerError as exc:
+        log.warning("%s; a sync repairs it", str(exc).split(";")[0])
+        return newest_intact_generation(index_dir)
+    except IndexCorruptError as exc:
+        log.warning("current index is unreadable, building from scratch: %s", exc)
+        return None
+
+
+def _reusable_manifest(folder: Path, model: str) -> Manifest | None:
+    """The generation's manifest when its vectors can be reused with ``model`` (its passages
+    too, unless it was cut by another chunker version or format: see :attr:`Previous.recut`)."""
+    try:
+        old = read_manifest(folder)
     except IndexCorruptError as exc:
         log.warning("current index is unreadable, building from scratch: %s", exc)
         return None
@@ -87,12 +102,11 @@ def _reusable_manifest(index_dir: Path, model: str) -> Manifest | None:
 
 
 def _open(
-    index_dir: Path, manifest: Manifest, verify: bool
+    folder: Path, manifest: Manifest, verify: bool
 ) -> IndexSnapshot | LegacyVectors | None:
-    """The current generation, whose ``manifest`` was read (its damaged segments set apart,
-    every byte checked with ``verify``), or the vectors of an old-format one (to upgrade it);
-    None when it cannot be read at all."""
-    folder = current_generation(index_dir)
+    """The generation in ``folder``, whose ``manifest`` was read (its damaged segments set
+    apart, every byte checked with ``verify``), or the vectors of an old-format one (to
+    upgrade it); None when it cannot be read at all."""
     try:
         if manifest.format_version != FORMAT_VERSION:
             return LegacyVectors(folder)

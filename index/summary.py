@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import IndexNotFoundError
+from .errors import IndexNotFoundError, IndexPointerError
 from .generations import current_generation
 from .manifest import FileEntry
 from .plan import SyncPlan
@@ -112,7 +112,9 @@ def skipped_report(skipped: Sequence[Skipped], files: dict[str, FileEntry]) -> l
 
 
 def _current_name(index_dir: Path) -> str:
+    """The published generation's name; "" when there is none, or ``CURRENT`` is damaged (a
+    dry run reports without repairing it)."""
     try:
         return current_generation(index_dir).name
-    except IndexNotFoundError:
+    except (IndexNotFoundError, IndexPointerError):
         return ""

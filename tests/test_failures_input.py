@@ -72,6 +72,20 @@ def test_damaged_current(
     answers(index_dir)
 
 
+def test_dry_run_with_damaged_current_plans_against_the_intact_generation(
+    indexed: tuple[Path, Path],
+) -> None:
+    docs, index_dir = indexed
+    _damage(index_dir, "garbage")
+    before = sorted(str(p.relative_to(index_dir)) for p in index_dir.rglob("*"))
+    config = IndexConfig(index_dir=index_dir, model="hashing")
+    summary = build_index(docs, config, dry_run=True)
+    # Nothing to embed: the files are those of the newest intact generation.
+    assert summary.embedded == 0 and summary.files_added == 0 and not summary.published
+    assert (index_dir / "CURRENT").read_bytes() == b"hello, world\n"  # a dry run writes nothing
+    assert sorted(str(p.relative_to(index_dir)) for p in index_dir.rglob("*")) == before
+
+
 def test_damaged_current_without_intact_generation(indexed: tuple[Path, Path]) -> None:
     docs, index_dir = indexed
     _damage(index_dir, "garbage")
