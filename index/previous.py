@@ -101,9 +101,7 @@ def _reusable_manifest(folder: Path, model: str) -> Manifest | None:
     return old
 
 
-def _open(
-    folder: Path, manifest: Manifest, verify: bool
-) -> IndexSnapshot | LegacyVectors | None:
+def _open(folder: Path, manifest: Manifest, verify: bool) -> IndexSnapshot | LegacyVectors | None:
     """The generation in ``folder``, whose ``manifest`` was read (its damaged segments set
     apart, every byte checked with ``verify``), or the vectors of an old-format one (to
     upgrade it); None when it cannot be read at all."""
