@@ -48,6 +48,7 @@ from .manifest import FileEntry, Manifest, read_manifest
 from .oserrors import os_error_message
 from .passage import Passage, format_citation
 from .pdflock import PDFIUM_LOCK
+from .pointer import pointer_stamp
 from .progress import Progress
 from .sentences import line_spans, sentence_spans
 from .skips import SkipCode, Skipped
@@ -115,6 +116,7 @@ __all__ = [
     "newest_intact_generation",
     "open_snapshot",
     "os_error_message",
+    "pointer_stamp",
     "read_document",
     "read_manifest",
     "sentence_spans",

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 import numpy as np
 
-from .rows import faiss_module
 from .segment import Segment
 from .subset import Subset
+from .vectorindex.base import Removed
 
 __all__ = ["DenseSearch"]
 
@@ -24,7 +23,7 @@ class DenseSearch:
 
     def __init__(self, deleted: Mapping[str, np.ndarray]) -> None:
         self._deleted = deleted
-        self._selectors: dict[str, Any] = {}
+        self._removed = {name: Removed(ids) for name, ids in deleted.items()}
 
     def search(
         self,
@@ -40,7 +39,8 @@ class DenseSearch:
             if exact:
                 found += self._exact(seg, q, k, within)
                 continue
-            selector = within.selector if within is not None else self._selector(seg)
+            # Deleted passages are left out whatever the subset (one of excluded ids has them).
+            selector = self._removed[seg.name].selector(within.selector if within else None)
             scores, ids = seg.search(q, k, selector)
             found += [(float(s), int(i)) for s, i in zip(scores, ids, strict=True) if i >= 0]
         best = heapq.nlargest(k, found, key=lambda pair: (pair[0], -pair[1]))
@@ -71,16 +71,3 @@ class DenseSearch:
             top = np.argsort(-scores, kind="stable")[:k]
             out += [(float(scores[t]), int(ids[t])) for t in top]
         return heapq.nlargest(k, out)
-
-    def _selector(self, seg: Segment) -> Any:
-        """A FAISS selector that leaves out the segment's deleted passages (None: none are)."""
-        deleted = self._deleted[seg.name]
-        if not len(deleted):
-            return None
-        if seg.name not in self._selectors:
-            faiss = faiss_module()
-            batch = faiss.IDSelectorBatch(deleted)
-            selector = faiss.IDSelectorNot(batch)
-            selector.refs = batch  # FAISS holds only a pointer: keep the batch alive
-            self._selectors[seg.name] = selector
-        return self._selectors[seg.name]

@@ -124,14 +124,7 @@ def walk_folder(
             skipped.append(Skipped(rel, SkipCode.NOT_A_FILE, _not_a_file(abspath)))
             continue
         if fmt is None:
-            supported = ", ".join(formats.suffixes)
-            skipped.append(
-                Skipped(
-                    rel,
-                    SkipCode.UNSUPPORTED,
-                    f"unsupported file type {ext or '(none)'!r}; docqa reads {supported}",
-                )
-            )
+            skipped.append(Skipped(rel, SkipCode.UNSUPPORTED, formats.unsupported(ext)))
             continue
         try:
             st = entry.stat()

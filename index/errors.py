@@ -48,7 +48,8 @@ class IndexPointerError(IndexCorruptError):
 
 
 class LexicalIndexMissingError(DocqaError):
-    """The index predates the lexical (word) index; a sync adds it."""
+    """The index predates the lexical (word) index. No longer raised: such an index is of an
+    older format (:class:`IndexFormatError`); kept so that code catching it still runs."""
 
 
 class IndexBusyError(DocqaError):

@@ -24,7 +24,15 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import IndexBusyError, IndexNotFoundError, IndexPointerError, PermissionDeniedError
-from .pointer import current_generation, newest_intact_generation, read_pointer
+from .manifest import MANIFEST_NAME
+from .pointer import (
+    CURRENT,
+    GENERATIONS,
+    SEGMENTS,
+    current_generation,
+    newest_intact_generation,
+    read_pointer,
+)
 
 __all__ = [
     "collect_garbage",
@@ -42,10 +50,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_CURRENT = "CURRENT"
-_GENERATIONS = "generations"
-_SEGMENTS = "segments"
-
 
 def repair_current(index_dir: Path) -> str | None:
     """Point a damaged ``CURRENT`` at the newest intact generation (one whose manifest reads
@@ -60,7 +64,7 @@ def repair_current(index_dir: Path) -> str | None:
         return None
     except IndexPointerError as exc:
         problem = str(exc).split(";")[0]
-    pointer = index_dir / _CURRENT
+    pointer = index_dir / CURRENT
     intact = newest_intact_generation(index_dir)
     if pointer.is_dir() and not pointer.is_symlink():
         shutil.rmtree(pointer)
@@ -76,12 +80,12 @@ def repair_current(index_dir: Path) -> str | None:
 
 def _write_pointer(index_dir: Path, name: str) -> None:
     """Replace ``CURRENT`` atomically and durably by one naming generation ``name``."""
-    tmp = index_dir / f"{_CURRENT}.tmp"
+    tmp = index_dir / f"{CURRENT}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(name + "\n")
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, index_dir / _CURRENT)
+    os.replace(tmp, index_dir / CURRENT)
     fsync_path(index_dir)
 
 
@@ -92,7 +96,7 @@ def new_generation(index_dir: Path) -> Path:
     folder was deleted, so a name is never reused: an open reader tells a new generation
     from the one it holds by its name. The folder's entry is made durable at once.
     """
-    root = Path(index_dir) / _GENERATIONS
+    root = Path(index_dir) / GENERATIONS
     root.mkdir(parents=True, exist_ok=True)
     numbers = [int(p.name) for p in root.iterdir() if p.name.isdigit()]
     with contextlib.suppress(IndexNotFoundError, IndexPointerError, PermissionDeniedError):
@@ -107,7 +111,7 @@ def new_segment(index_dir: Path, at_least: int = 1) -> Path:
     """Create an empty folder for a new segment (call holding the write lock), numbered above
     every segment on disk and at least ``at_least`` (the manifest's ``next_segment``: a number
     a published generation used is never given again)."""
-    root = Path(index_dir) / _SEGMENTS
+    root = Path(index_dir) / SEGMENTS
     root.mkdir(parents=True, exist_ok=True)
     numbers = [int(p.name) for p in root.iterdir() if p.name.isdigit()]
     path = root / f"{max(max(numbers, default=0) + 1, at_least):06d}"
@@ -136,11 +140,11 @@ def collect_garbage(index_dir: Path) -> None:
     current = current_generation(index_dir).name
     older = [
         p.name
-        for p in (Path(index_dir) / _GENERATIONS).iterdir()
+        for p in (Path(index_dir) / GENERATIONS).iterdir()
         if p.name.isdigit() and p.name < current
     ]
     _remove_all_but(Path(index_dir), {current, max(older, default=None)})
-    (Path(index_dir) / f"{_CURRENT}.tmp").unlink(missing_ok=True)
+    (Path(index_dir) / f"{CURRENT}.tmp").unlink(missing_ok=True)
     _collect_segments(Path(index_dir))
 
 
@@ -155,18 +159,18 @@ def discard_unpublished(index_dir: Path) -> None:
         current = 0  # nothing published: every generation is unfinished
     except (IndexPointerError, PermissionDeniedError):
         return
-    root = index_dir / _GENERATIONS
+    root = index_dir / GENERATIONS
     if root.is_dir():
         for path in root.iterdir():
             if path.name.isdigit() and int(path.name) > current:
                 shutil.rmtree(path, ignore_errors=True)
-    (index_dir / f"{_CURRENT}.tmp").unlink(missing_ok=True)
+    (index_dir / f"{CURRENT}.tmp").unlink(missing_ok=True)
     if root.is_dir():
         _collect_segments(index_dir)
 
 
 def _remove_all_but(index_dir: Path, keep: set[str | None]) -> None:
-    for path in (index_dir / _GENERATIONS).iterdir():
+    for path in (index_dir / GENERATIONS).iterdir():
         if path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
 
@@ -175,7 +179,7 @@ def _collect_segments(index_dir: Path, used: set[str] | None = None) -> None:
     """Remove the segments that no generation left on disk lists (a crashed sync's partial
     segment, or segments merged away): every kept generation's manifest names its segments,
     unless ``used`` already says which they are."""
-    root = index_dir / _SEGMENTS
+    root = index_dir / SEGMENTS
     if not root.is_dir():
         return
     if used is not None:
@@ -184,9 +188,9 @@ def _collect_segments(index_dir: Path, used: set[str] | None = None) -> None:
                 shutil.rmtree(path, ignore_errors=True)
         return
     used = set()
-    for folder in (index_dir / _GENERATIONS).iterdir():
+    for folder in (index_dir / GENERATIONS).iterdir():
         try:
-            data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            data = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
             used.update(entry["name"] for entry in data.get("segments", []))
         except FileNotFoundError:
             continue  # an unfinished generation lists nothing yet

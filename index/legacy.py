@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from .errors import IndexCorruptError
-from .manifest import Manifest, read_manifest
-from .rows import faiss_module, ids_by_hash, sqlite_uri
+from .manifest import Manifest
+from .rows import ids_by_hash, sqlite_uri
+from .vectorindex.base import faiss_module
 
 __all__ = ["LegacyVectors"]
 
@@ -23,9 +24,9 @@ _PASSAGES, _VECTORS = "passages.sqlite", "vectors.faiss"
 class LegacyVectors:
     """The vectors of an old-format generation, found by content hash."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, manifest: Manifest) -> None:
         self.folder = folder
-        self.manifest: Manifest = read_manifest(folder)
+        self.manifest = manifest
         try:
             self._vectors = faiss_module().read_index(str(folder / _VECTORS))
             self._db = sqlite3.connect(sqlite_uri(folder / _PASSAGES, "ro"), uri=True)

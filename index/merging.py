@@ -24,6 +24,7 @@ import numpy as np
 from .generations import new_generation, new_segment, publish
 from .manifest import Manifest, SegmentEntry, write_manifest
 from .passage import Passage
+from .pointer import SEGMENTS
 from .progress import Progress
 from .segment import Segment
 from .writer import SegmentWriter
@@ -120,7 +121,7 @@ def _merge(
 ) -> SegmentEntry:
     entries = {s.name: s for s in manifest.segments}
     inputs = [
-        Segment(index_dir / "segments" / n, entries[n], manifest.dimension, verify=True).acquire()
+        Segment(index_dir / SEGMENTS / n, entries[n], manifest.dimension, verify=True).acquire()
         for n in names
     ]
     folder = new_segment(index_dir, manifest.next_segment)

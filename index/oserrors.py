@@ -13,7 +13,7 @@ import contextlib
 import errno
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from .errors import DiskFullError, DocqaError, PermissionDeniedError
@@ -27,18 +27,18 @@ __all__ = [
     "os_errors",
 ]
 
-_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
-_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
-# The fix for each, when the error reaches the user without an index folder to name.
-_FIXES = {
-    errno.EACCES: "give docqa access to that path (chmod, chown), or choose another --index",
-    errno.EPERM: "give docqa access to that path (chmod, chown), or choose another --index",
+# The fix for each errno, when the error reaches the user without an index folder to name.
+_ACCESS = "give docqa access to that path (chmod, chown), or choose another --index"
+_DENIED_FIXES = {
+    errno.EACCES: _ACCESS,
+    errno.EPERM: _ACCESS,
     errno.EROFS: "the file system is read-only; choose another --index",
+}
+_FULL_FIXES = {
     errno.ENOSPC: "the disk is full; free some space or choose another --index",
     errno.EDQUOT: "the disk quota is used up; free some space or choose another --index",
     errno.EFBIG: "the file is too large for this file system; choose another --index",
 }
-assert _FIXES.keys() == _FULL | _DENIED
 # How SQLite and FAISS (a RuntimeError holding strerror) say the same.
 _FULL_TEXT = (
     "database or disk is full",
@@ -51,19 +51,19 @@ _DENIED_TEXT = ("readonly database", "Permission denied", "Read-only file system
 
 def is_disk_full(exc: BaseException) -> bool:
     """Whether ``exc`` says the disk or the user's quota is full (or a file grew too large)."""
-    if isinstance(exc, OSError):
-        return exc.errno in _FULL
-    if isinstance(exc, sqlite3.OperationalError | RuntimeError):
-        return any(text in str(exc) for text in _FULL_TEXT)
-    return False
+    return _says(exc, _FULL_FIXES.keys(), _FULL_TEXT)
 
 
 def is_denied(exc: BaseException) -> bool:
     """Whether ``exc`` says a permission is missing or the disk is mounted read-only."""
+    return _says(exc, _DENIED_FIXES.keys(), _DENIED_TEXT)
+
+
+def _says(exc: BaseException, codes: Collection[int], texts: tuple[str, ...]) -> bool:
     if isinstance(exc, OSError):
-        return exc.errno in _DENIED
+        return exc.errno in codes
     if isinstance(exc, sqlite3.OperationalError | RuntimeError):
-        return any(text in str(exc) for text in _DENIED_TEXT)
+        return any(text in str(exc) for text in texts)
     return False
 
 
@@ -71,7 +71,7 @@ def os_error_message(exc: OSError) -> str | None:
     """One line naming the file and the fix for a full disk or a missing permission met
     outside :func:`os_errors` (so with no index folder to name); None for any other error,
     which is not the user's to fix."""
-    fix = _FIXES.get(exc.errno or 0)
+    fix = (_DENIED_FIXES | _FULL_FIXES).get(exc.errno or 0)
     if fix is None:
         return None
     where = exc.filename if exc.filename is not None else "a file"

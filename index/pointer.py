@@ -13,11 +13,20 @@ from .errors import IndexCorruptError, IndexNotFoundError, IndexPointerError
 from .manifest import read_manifest
 from .oserrors import denied_error, is_denied
 
-__all__ = ["CURRENT", "current_generation", "newest_intact_generation", "read_pointer"]
+__all__ = [
+    "CURRENT",
+    "GENERATIONS",
+    "SEGMENTS",
+    "current_generation",
+    "newest_intact_generation",
+    "pointer_stamp",
+    "read_pointer",
+]
 
+# The index folder's layout: the pointer, and the folders of generations and of segments.
 CURRENT = "CURRENT"
-_GENERATIONS = "generations"
-_SEGMENTS = "segments"
+GENERATIONS = "generations"
+SEGMENTS = "segments"
 # A generation name is a few digits: more than this is garbage, not worth reading.
 _AT_MOST = 256
 
@@ -28,7 +37,7 @@ def current_generation(index_dir: Path) -> Path:
     index_dir = Path(index_dir)
     name = read_pointer(index_dir)
     for _ in range(3):
-        folder = index_dir / _GENERATIONS / name
+        folder = index_dir / GENERATIONS / name
         try:
             if stat.S_ISDIR(folder.stat().st_mode):
                 return folder
@@ -41,6 +50,17 @@ def current_generation(index_dir: Path) -> Path:
             break
         name = again  # a publish replaced it (and dropped the old one) as it was read
     raise _damaged(index_dir, f"names generation {name}, which does not exist")
+
+
+def pointer_stamp(index_dir: Path) -> tuple[int, int, int] | None:
+    """What changes whenever a publish replaces ``CURRENT`` (a new file, so a new inode): one
+    ``stat``, for a reader to tell cheaply whether to read the pointer again. None when it
+    cannot be stat'ed (:func:`current_generation` says why)."""
+    try:
+        st = (Path(index_dir) / CURRENT).stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def read_pointer(index_dir: Path) -> str:
@@ -80,7 +100,7 @@ def _damaged(index_dir: Path, what: str) -> IndexPointerError:
 def newest_intact_generation(index_dir: Path) -> Path | None:
     """The newest generation whose manifest reads and whose segments' files are all there
     at their sizes (what :func:`repair_current` points ``CURRENT`` at); None if there is none."""
-    root = Path(index_dir) / _GENERATIONS
+    root = Path(index_dir) / GENERATIONS
     if not root.is_dir():
         return None
     folders = sorted((p for p in root.iterdir() if p.name.isdigit()), key=lambda p: -int(p.name))
@@ -92,7 +112,7 @@ def _intact(folder: Path) -> bool:
     try:
         manifest = read_manifest(folder)
         for entry in manifest.segments:
-            check_files(folder.parent.parent / _SEGMENTS / entry.name, entry.checksums, full=False)
+            check_files(folder.parent.parent / SEGMENTS / entry.name, entry.checksums, full=False)
     except IndexCorruptError:
         return False
     return True

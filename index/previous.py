@@ -107,7 +107,7 @@ def _open(folder: Path, manifest: Manifest, verify: bool) -> IndexSnapshot | Leg
     upgrade it); None when it cannot be read at all."""
     try:
         if manifest.format_version != FORMAT_VERSION:
-            return LegacyVectors(folder)
+            return LegacyVectors(folder, manifest)
         return IndexSnapshot(folder, verify=verify, tolerate=True, manifest=manifest)
     except IndexCorruptError as exc:
         log.warning("current index is unreadable, building from scratch: %s", exc)

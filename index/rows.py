@@ -6,7 +6,6 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from . import lexical
@@ -16,7 +15,6 @@ __all__ = [
     "COLUMNS",
     "INSERT",
     "SCHEMA",
-    "faiss_module",
     "ids_by_hash",
     "passage_of",
     "row_of",
@@ -58,12 +56,6 @@ COLUMNS = (
 INSERT = f"INSERT INTO passages VALUES ({', '.join('?' * len(COLUMNS))})"
 # Columns that an older format's table lacks, and what they read as there.
 _DEFAULTS = {"paragraph_end": "0"}
-
-
-def faiss_module() -> Any:
-    import faiss  # imported on use: it is heavy and not needed to read metadata
-
-    return faiss
 
 
 def row_of(p: Passage) -> tuple[object, ...]:

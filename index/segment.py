@@ -25,6 +25,7 @@ import numpy as np
 from . import lexical
 from .checksums import check_files
 from .errors import IndexCorruptError
+from .idarrays import member
 from .manifest import SegmentEntry
 from .oserrors import denied_error
 from .passage import Passage
@@ -111,9 +112,7 @@ class Segment:
 
     def holds(self, ids: np.ndarray) -> np.ndarray:
         """A mask: which of ``ids`` were written into this segment."""
-        own = self.ids
-        pos = np.minimum(np.searchsorted(own, ids), max(len(own) - 1, 0))
-        return own[pos] == ids if len(own) else np.zeros(len(ids), bool)
+        return member(self.ids, ids)
 
     # dense
 
@@ -142,17 +141,6 @@ class Segment:
         scores, ids = self.index.search(query.reshape(1, -1), k, selector=selector)
         return scores[0], ids[0]
 
-    def exact_search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` best by brute force over the raw vectors (to measure an approximate index)."""
-        assert self._raw is not None
-        best_s, best_i = np.zeros(0, np.float32), np.zeros(0, np.int64)
-        for ids, matrix in self._raw.chunks(65536):
-            s = matrix @ query.astype(np.float32)
-            best_s, best_i = np.concatenate([best_s, s]), np.concatenate([best_i, ids])
-            keep = np.argsort(-best_s, kind="stable")[:k]
-            best_s, best_i = best_s[keep], best_i[keep]
-        return best_s, best_i
-
     def vectors(self, ids: Sequence[int]) -> np.ndarray:
         """The stored vectors of ``ids`` (all written into this segment), one row each."""
         assert self._raw is not None
@@ -164,11 +152,6 @@ class Segment:
         return self._raw.chunks(n)
 
     # words
-
-    @property
-    def has_lexical(self) -> bool:
-        with self._locked() as db:
-            return lexical.has_lexical(db)
 
     def lexical_ranked(
         self, terms: Sequence[str], n: int, within: tuple[str, str] | None

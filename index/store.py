@@ -13,7 +13,6 @@ import heapq
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +21,10 @@ from . import lexical, wordsearch
 from .densesearch import DenseSearch
 from .errors import IndexCorruptError, IndexFormatError
 from .generations import current_generation
+from .idarrays import member
 from .manifest import FORMAT_VERSION, Manifest, SegmentEntry, read_manifest
 from .passage import Passage
+from .pointer import SEGMENTS
 from .segment import Segment
 from .subset import Subset
 
@@ -86,7 +87,7 @@ class IndexSnapshot:
     def _open_segments(self, reuse: Mapping[str, Segment], *, verify: bool, tolerate: bool) -> None:
         """Open the manifest's segments (reusing those of ``reuse`` unchanged since); with
         ``tolerate``, one that cannot be opened is set apart in ``damaged``."""
-        root = self.folder.parent.parent / "segments"
+        root = self.folder.parent.parent / SEGMENTS
         for entry in self.manifest.segments:
             seg = reuse.get(entry.name)
             if seg is None or seg.entry.checksums != entry.checksums:
@@ -124,10 +125,6 @@ class IndexSnapshot:
     @property
     def generation(self) -> str:
         return self.folder.name
-
-    @property
-    def has_lexical(self) -> bool:
-        return True  # every segment of this format has its word index
 
     def __len__(self) -> int:
         return int(self.manifest.passages)
@@ -216,11 +213,6 @@ class IndexSnapshot:
         """Every passage, in document order."""
         return list(self._ordered())
 
-    def by_source(self) -> Iterator[tuple[str, list[Passage]]]:
-        """Every file's passages, file by file in path order, read a batch of rows at a time."""
-        for source, group in groupby(self._ordered(), key=lambda p: p.source):
-            yield source, list(group)
-
     def source_passages(self, source: str) -> list[Passage]:
         """The passages of one file, in order."""
         return list(self._ordered("WHERE source = ?", (source,)))
@@ -271,7 +263,7 @@ class IndexSnapshot:
                 return
             mask = seg.holds(wanted)
             own = wanted[mask]
-            own = own[~np.isin(own, self._deleted[seg.name])]
+            own = own[~member(self._deleted[seg.name], own)]
             if len(own):
                 yield seg, own.tolist()
             wanted = wanted[~mask]

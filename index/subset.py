@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .rows import faiss_module
+from .vectorindex.base import faiss_module
 
 __all__ = ["Subset"]
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import lexical
+from .idarrays import member
 from .segment import Segment
 from .subset import Subset
 
@@ -64,13 +65,12 @@ def _candidates(
     seg: Segment, deleted: np.ndarray, terms: Sequence[str], n: int, within: Subset | None
 ) -> list[tuple[int, float]]:
     """The segment's own ``n`` best live matches."""
-    if within is not None:  # the subset holds live passages only
-        return seg.lexical_ranked(terms, n, within.sql)
-    ranked = seg.lexical_ranked(terms, n + len(deleted), None)
-    if len(deleted):
-        gone = set(deleted.tolist())
-        ranked = [(pid, s) for pid, s in ranked if pid not in gone]
-    return ranked[:n]
+    sql = within.sql if within is not None else None
+    if not len(deleted) or (within is not None and not within.excluded):
+        return seg.lexical_ranked(terms, n, sql)  # (a subset of ids holds live passages only)
+    ranked = seg.lexical_ranked(terms, n + len(deleted), sql)
+    gone = member(deleted, np.fromiter((pid for pid, _ in ranked), np.int64, len(ranked)))
+    return [hit for hit, out in zip(ranked, gone, strict=True) if not out][:n]
 
 
 def _term_weights(

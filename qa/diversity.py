@@ -33,14 +33,6 @@ def same_text_key(text: str) -> str:
     return " ".join(text.split())
 
 
-def _plain(text: str) -> bool:
-    """Whether ``text`` is already its own :func:`same_text_key` (the common case, checked
-    without building a new string)."""
-    # Every white-space character but the space is unprintable, so a printable text without
-    # double, leading or trailing spaces is already normalised.
-    return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
-
-
 def diversify(ranked: Sequence[Candidate], k: int, *, per_file: int | None) -> list[Pick]:
     """The first ``k`` candidates of ``ranked`` with at most ``per_file`` from one file (``None``
     or 0: no cap). A candidate whose text equals a kept one's is not a result of its own but one
@@ -49,7 +41,7 @@ def diversify(ranked: Sequence[Candidate], k: int, *, per_file: int | None) -> l
     by_text: dict[str, list[int]] = {}
     per_source: dict[str, int] = {}
     for c in ranked:
-        key = c.text if _plain(c.text) else same_text_key(c.text)
+        key = same_text_key(c.text)
         if key in by_text:
             by_text[key].append(c.id)
             continue

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from index import BUILTIN_FORMATS, IndexSnapshot, Manifest, QueryError, Subset
+from index import BUILTIN_FORMATS, FormatRegistry, IndexSnapshot, Manifest, QueryError, Subset
 
 __all__ = ["Filter", "Subsets", "choices"]
 
@@ -35,15 +35,21 @@ class Filter:
     suffixes: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, folders: Sequence[str] = (), types: Sequence[str] = ()) -> Filter:
+    def of(
+        cls,
+        folders: Sequence[str] = (),
+        types: Sequence[str] = (),
+        *,
+        formats: FormatRegistry = BUILTIN_FORMATS,
+    ) -> Filter:
         """The filter for ``folders`` and ``types`` as a caller gives them.
 
         Raises QueryError (a ValueError) naming the value and what is allowed for a folder
         that is absolute or climbs out with ``..``, a type docqa does not index, or a bare
-        string (a list of strings is expected).
+        string (a list of strings is expected). Types are those of ``formats``.
         """
         folder_set = {_folder(f) for f in _strings("folders", folders)}
-        suffix_set = {s for t in _strings("types", types) for s in _suffixes(t)}
+        suffix_set = {s for t in _strings("types", types) for s in _suffixes(t, formats)}
         # The whole corpus among the folders makes the others moot.
         return cls(
             folders=() if "" in folder_set else tuple(sorted(folder_set)),
@@ -156,17 +162,17 @@ def _folder(value: str) -> str:
     return "" if str(path) == "." else str(path)
 
 
-def _suffixes(value: str) -> set[str]:
+def _suffixes(value: str, formats: FormatRegistry) -> set[str]:
     """The file suffixes a type stands for (see the module docstring)."""
     word = value.strip().lower()
-    fmt = None if word.startswith(".") else BUILTIN_FORMATS.named(word)
+    fmt = None if word.startswith(".") else formats.named(word)
     if fmt is not None:
         return set(fmt.extensions)
     suffix = word if word.startswith(".") else "." + word
-    if BUILTIN_FORMATS.for_suffix(suffix) is None:
+    if formats.for_suffix(suffix) is None:
         raise QueryError(
-            f"unknown file type {value!r}; choose a suffix ({', '.join(BUILTIN_FORMATS.suffixes)}) "
-            f"or a format ({', '.join(BUILTIN_FORMATS.names)})"
+            f"unknown file type {value!r}; choose a suffix ({', '.join(formats.suffixes)}) "
+            f"or a format ({', '.join(formats.names)})"
         )
     return {suffix}
 

@@ -22,12 +22,10 @@ _REPLACEMENT = "\ufffd"
 def clean_question(question: str) -> str:
     """``question`` with lone surrogates replaced by U+FFFD and control characters by spaces.
 
-    Bytes are decoded as UTF-8 (bad bytes replaced). A question left with nothing but
-    replacement characters and spaces becomes ``""``, which the caller refuses as empty.
-    Anything else that is not a string is returned as it is, for the caller to refuse.
+    A question left with nothing but replacement characters and spaces becomes ``""``, which
+    the caller refuses as empty. Anything that is not a string is returned as it is, for the
+    caller to refuse.
     """
-    if isinstance(question, bytes | bytearray):  # callers that did not decode
-        question = bytes(question).decode("utf-8", "replace")
     if not isinstance(question, str):
         return question  # e.g. None: refused by the caller's own check
     if not question.isascii():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Sequence
@@ -11,7 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from index import (
+    BUILTIN_FORMATS,
     Encoder,
+    FormatRegistry,
     IndexSnapshot,
     Manifest,
     ModelMismatchError,
@@ -20,19 +21,19 @@ from index import (
     load_encoder,
     model_name,
     open_snapshot,
+    pointer_stamp,
 )
 
 from .batching import BatchingEncoder
 from .filters import Filter, Subsets
 from .followup import contextualize
 from .questiontext import clean_question
-from .ranking import CANDIDATES, HYBRID_WEIGHTS, rank
+from .ranking import rank
 from .results import Result
 
-__all__ = ["CANDIDATES", "HYBRID_WEIGHTS", "MODES", "Retriever", "retrieve"]
+__all__ = ["MODES", "Retriever", "retrieve"]
 
 MODES = ("hybrid", "dense", "lexical")
-# CANDIDATES and HYBRID_WEIGHTS are the search's own (qa.ranking); named here as before.
 
 
 class Retriever:
@@ -45,6 +46,9 @@ class Retriever:
     ``batching=True`` (for a server answering many questions at once from threads) wraps the
     encoder in a :class:`~qa.batching.BatchingEncoder`: questions asked at the same time share
     one model call, and a background sync's embedding gives way to them.
+
+    ``formats`` is the registry the index was built with, when not the built-in one: the
+    file types a ``types=`` filter may name.
     """
 
     def __init__(
@@ -54,8 +58,10 @@ class Retriever:
         model: str | None = None,
         encoder: Encoder | None = None,
         batching: bool = False,
+        formats: FormatRegistry = BUILTIN_FORMATS,
     ) -> None:
         self.index_dir = Path(index).expanduser()
+        self.formats = formats  # the file types a ``types=`` filter may name
         self._published: tuple[int, int, int] | None = None  # CURRENT's stat when last read
         self._read_at = 0.0
         self._snapshot = open_snapshot(self.index_dir)
@@ -79,11 +85,7 @@ class Retriever:
         A publish replaces the CURRENT file (a new inode), so one ``stat`` tells whether
         anything changed; the file is read only then, or once a second in case a recycled
         inode number and a coarse clock hid a publish."""
-        try:
-            st = os.stat(self.index_dir / "CURRENT")
-            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        except OSError:
-            stamp = None  # let current_generation say what is wrong
+        stamp = pointer_stamp(self.index_dir)
         now = time.monotonic()
         if stamp is not None and stamp == self._published and now - self._read_at < 1.0:
             return self._snapshot
@@ -135,8 +137,9 @@ class Retriever:
         ``per_file``, a ``history`` that is not a list of strings (None is an empty one), an
         absolute folder or one with ``..``, an unknown type, or a folder or type that no
         indexed file has; ``k`` above the number of passages returns them all (less the cap
-        and the collapsed duplicates). Lexical and hybrid modes raise
-        LexicalIndexMissingError on an index built before the word index existed.
+        and the collapsed duplicates). Lexical and hybrid modes search
+        the word index every index of the current format has (an older one raises
+        IndexFormatError when opened).
         """
         query, only = self._prepare(question, k, mode, per_file, history, folders, types)
         vector = self.encoder.embed([query])[0]  # in lexical mode too: confidence needs it
@@ -180,7 +183,7 @@ class Retriever:
         """The text to search with and the filter, once the arguments are checked."""
         question = clean_question(question)  # lone surrogates, control characters
         _check_arguments(question, k, mode, per_file)
-        only = Filter.of(folders, types) if folders or types else None
+        only = Filter.of(folders, types, formats=self.formats) if folders or types else None
         history = () if history is None else history
         if isinstance(history, str) or not all(isinstance(turn, str) for turn in history):
             raise QueryError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+from store_helpers import unit_vectors as unit  # random unit vectors, 8 dimensions
 
 from index.backends import Capabilities
 
@@ -21,8 +21,3 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def unit(rows: int, seed: int) -> np.ndarray:
-    v = np.random.default_rng(seed).normal(size=(rows, 8)).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)

@@ -8,7 +8,7 @@ import pytest
 from helpers import paragraph, write_files
 
 from index import IndexConfig, build_index
-from qa.retriever import CANDIDATES
+from qa.ranking import CANDIDATES
 
 __all__ = ["MANY", "QUESTION", "_page", "herd"]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import RecordingEncoder
+from helpers import RecordingEncoder, build
 
 import index.builder
 import index.plan
-from index import IndexConfig, build_index
+from index import BuildSummary
 
 __all__ = [
     "ModelFreeEncoder",
@@ -60,13 +60,10 @@ def docs(tmp_path: Path) -> Path:
     return root
 
 
-def sync(docs: Path, index_dir: Path, encoder: RecordingEncoder | None = None, **kw: object):  # type: ignore[no-untyped-def]
-    return build_index(
-        docs,
-        IndexConfig(index_dir=index_dir, model="hashing"),
-        encoder=encoder or RecordingEncoder(),
-        **kw,
-    )  # type: ignore[arg-type]
+def sync(
+    docs: Path, index_dir: Path, encoder: RecordingEncoder | None = None, **kw: object
+) -> BuildSummary:
+    return build(docs, index_dir, encoder or RecordingEncoder(), **kw)
 
 
 def record_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:

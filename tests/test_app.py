@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from app import build_app
-from index import IndexConfig, build_index
+from index import IndexConfig, build_index, current_generation, read_manifest
 from qa import Retriever
 from qa.background import BackgroundSync
 from webapp.asking import NO_MATCH, answer_turn
 from webapp.source import render_source
-from webapp.status import status_html
+from webapp.status import skipped_html, status_html
 from webapp.transcript import Turn, export_markdown, render_transcript, render_turn
 from webapp.uploadsync import upload_and_sync
 
@@ -277,3 +277,16 @@ def test_an_upload_during_a_running_sync_waits_and_syncs_again(
         True,
     ]
     assert sync.starts >= 3 and messages[-1].endswith("Sync failed: stub")
+
+
+def test_the_skipped_files_panel_lists_skips_and_warnings_as_docqa_status_does(
+    tmp_path: Path,
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "empty.txt").write_text("", encoding="utf-8")
+    (docs / "latin.txt").write_bytes(b"caf\xe9 au lait, a drink\n")  # indexed with a warning
+    build_index(docs, IndexConfig(index_dir=tmp_path / "i", model="hashing"))
+    html = skipped_html(read_manifest(current_generation(tmp_path / "i")))
+    assert "<b>skipped</b> <code>empty.txt</code>: empty file" in html
+    assert "<b>warning</b> <code>latin.txt</code>: indexed with a problem:" in html

@@ -16,12 +16,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers import rewrite
 
 import index.merging
 import qa
 from index import HashingEncoder, IndexConfig, build_index, open_snapshot
 from index.segment import Segment
-from tests.helpers import rewrite
 
 VERSIONS = 12
 READERS = 3

@@ -13,7 +13,7 @@ from helpers import paragraph, rewrite, write_files
 import qa
 from index import IndexConfig, build_index
 from qa.filters import Filter, Subsets, choices
-from qa.retriever import CANDIDATES
+from qa.ranking import CANDIDATES
 
 # Fixtures from filters_helpers, assigned rather than imported: ruff reads a test's parameter
 # of the same name as redefining an import (F811).

@@ -165,6 +165,18 @@ def test_a_registered_format_is_indexed_retrieved_cited_shown_and_verified(
     assert verify_index(index_dir, docs=docs, formats=formats).changed == ["notes.rst"]
 
 
+def test_a_registered_format_can_be_asked_for_by_type(tmp_path: Path) -> None:
+    docs, index_dir, formats = tmp_path / "docs", tmp_path / "index", registry()
+    write_corpus(docs)
+    build_index(docs, IndexConfig(index_dir=index_dir, model="hashing", formats=formats))
+    retriever = qa.Retriever(index_dir, formats=formats)
+    for kind in ("rst", ".rst"):
+        found = retriever.retrieve("widget tolerance", 5, types=[kind])
+        assert found and {r.source for r in found} == {"notes.rst"}
+    with pytest.raises(qa.QueryError, match=r"unknown file type 'rst'"):
+        qa.Retriever(index_dir).retrieve("widget tolerance", 5, types=["rst"])  # built-in only
+
+
 def test_the_builtin_registry_skips_a_format_it_does_not_know(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     write_corpus(docs)

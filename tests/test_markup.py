@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from helpers import RecordingEncoder
 
 from index.cutting import document_passages, document_title, embed_input
 from index.documents import Document
 from index.mdextensions import unwrap
 from index.paragraphs import split_blocks
-from tests.helpers import RecordingEncoder
 
 
 def block_texts(text: str) -> list[tuple[str, str]]:

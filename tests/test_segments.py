@@ -240,3 +240,34 @@ def test_a_term_too_frequent_for_the_row_budget_is_left_out_of_a_large_index(
         assert all("survey" in h.terms for h in full)
     finally:
         snap.close()
+
+
+def test_a_subset_of_excluded_files_never_brings_deleted_passages_back(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "index"
+    encoder = RecordingEncoder()
+    build(corpus, index_dir, encoder)
+    before = open_snapshot(index_dir)
+    old_caves = {p.id for p in before.source_passages("caves.md")}
+    caves_vector = before.vectors(sorted(old_caves))[0]
+    before.close()
+    (corpus / "caves.md").write_text(text_of("caves", edit="Stalactites grow down."), "utf-8")
+    age(corpus)
+    build(corpus, index_dir, encoder)
+    snap = open_snapshot(index_dir)
+    try:
+        deleted = {pid for entry in snap.manifest.segments for pid in entry.deleted}
+        assert old_caves <= deleted  # the edit deleted the old passages of caves.md
+        # Everything but one other file: a subset of excluded ids, as filters build for
+        # a filter that keeps most passages.
+        within = snap.subset(["glaciers.md"], excluded=True)
+        dense = [pid for pid, _ in snap.search(caves_vector, 50, within=within)]
+        words = [h.id for h in snap.lexical_search("caves survey", 50, within=within)]
+        for found in (dense, words):
+            assert found and not set(found) & deleted
+            assert set(found) & {p.id for p in snap.source_passages("caves.md")}
+        exact = snap.search(caves_vector, 50, within=within, exact=True)  # all that pass
+        assert set(dense) == {pid for pid, _ in exact}
+    finally:
+        snap.close()

@@ -168,9 +168,8 @@ def test_serve_with_a_missing_docs_folder_is_one_line(
 def test_serve_without_an_installed_guide_asks_for_docs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(
-        "qa.cli.serve_cmd.BUNDLED_DOCS", tmp_path / "qa" / "docs"
-    )  # a wheel without it
+    missing = tmp_path / "qa" / "docs"  # a wheel without it
+    monkeypatch.setattr("qa.cli.serve_cmd.bundled_guide", lambda: missing)
     monkeypatch.delenv("DOCQA_INDEX", raising=False)
     result = CliRunner().invoke(cli, ["serve", "--model", "hashing", "--port", "0"])
     assert result.exit_code != 0

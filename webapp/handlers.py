@@ -19,7 +19,7 @@ from qa.background import BackgroundSync
 
 from .asking import answer_turn
 from .pageview import page_view
-from .server import DEFAULT_MAX_UPLOAD_MB
+from .server import DEFAULT_MAX_UPLOAD_BYTES
 from .source import render_source
 from .status import note_html, skipped_html, status_html, sync_updates
 from .transcript import Turn, render_transcript
@@ -52,7 +52,7 @@ class AppContext:
     retriever: Retriever
     sync: BackgroundSync
     docs: Path | None = None
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
 
     @classmethod
     def create(
@@ -60,7 +60,7 @@ class AppContext:
         retriever: Retriever,
         *,
         docs: str | Path | None = None,
-        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     ) -> AppContext:
         """A context with its own background sync of ``docs``."""
         folder = Path(docs) if docs is not None else None

@@ -15,7 +15,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index import Passage, SourceUnavailableError
+from index import PDFIUM_LOCK, Passage, SourceUnavailableError
 
 from .pdfmatch import locate
 
@@ -57,11 +57,9 @@ def pdf_page_view(pdf_path: str | Path, passage: Passage, *, width: int = 900) -
     """
     if not 1 <= width <= _MAX_WIDTH:
         raise ValueError(f"width must be 1 to {_MAX_WIDTH} pixels, got {width}")
-    # pdfium is not thread-safe: share extraction's lock, since a sync may be reading PDFs.
-    from index import PDFIUM_LOCK as _PDFIUM_LOCK
-
     path = Path(pdf_path)
-    with _PDFIUM_LOCK:
+    # pdfium is not thread-safe: share extraction's lock, since a sync may be reading PDFs.
+    with PDFIUM_LOCK:
         pdf = _open(path, passage.page)
         with closing(pdf):
             if passage.page is None or not 1 <= passage.page <= len(pdf):

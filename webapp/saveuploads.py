@@ -149,10 +149,7 @@ def _save_one(
         return Refused(client_name, f"{problem}; rename the file and upload it again")
     ext = Path(name).suffix.lower()
     if BUILTIN_FORMATS.for_suffix(ext) is None:
-        kinds = ", ".join(BUILTIN_FORMATS.suffixes)
-        return Refused(
-            client_name, f"unsupported file type {ext or '(none)'!r}; docqa reads {kinds}"
-        )
+        return Refused(client_name, BUILTIN_FORMATS.unsupported(ext))
     if name.casefold() in seen:
         return Refused(client_name, f"{name!r} is in this upload twice; upload one of them")
     try:

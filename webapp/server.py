@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 __all__ = [
+    "DEFAULT_MAX_UPLOAD_BYTES",
     "DEFAULT_MAX_UPLOAD_MB",
     "RunningServer",
     "ServeOptions",
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 DEFAULT_MAX_UPLOAD_MB = 50
+DEFAULT_MAX_UPLOAD_BYTES = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
 # Gradio's temporary copies of uploads and outputs: swept every hour, removing those older
 # than an hour, and all of them when the server stops (used unless the Blocks sets its own).
 _DELETE_CACHE = (3600, 3600)
@@ -60,7 +62,7 @@ class ServeOptions:
     auth: tuple[str, str] | None = field(default=None, repr=False)
     no_auth: bool = False
     allowed_hosts: tuple[str, ...] = ()
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 
-from index import DocqaError, Manifest
+from index import DocqaError, Manifest, skipped_report
 from qa.background import BackgroundSync, SyncStatus
 from qa.retriever import Retriever
 
@@ -45,11 +45,13 @@ def _when(iso: str) -> str:
 
 def skipped_html(manifest: Manifest) -> str:
     """The files the last build skipped or indexed with a warning, each with its reason."""
-    if not manifest.skipped:
+    report = skipped_report(manifest.skipped, manifest.files)  # as docqa status lists them
+    if not report:
         return '<p class="docqa-muted">No file was skipped.</p>'
     items = "".join(
-        f"<li><b>skipped</b> <code>{esc(item.path)}</code>: {esc(item.reason)}</li>"
-        for item in manifest.skipped
+        f"<li><b>{'warning' if item.get('indexed') else 'skipped'}</b> "
+        f"<code>{esc(item['path'])}</code>: {esc(item['reason'])}</li>"
+        for item in report
     )
     return f'<ul class="docqa-skipped">{items}</ul>'
 

@@ -17,14 +17,14 @@ from qa import Retriever
 
 from .events import CONCURRENCY, wire_api, wire_chat, wire_sync
 from .handlers import AppContext
-from .layout import VIEWS, screen
-from .server import DEFAULT_MAX_UPLOAD_MB
+from .layout import screen
+from .server import DEFAULT_MAX_UPLOAD_BYTES
 from .status import skipped_html, status_html
 
 if TYPE_CHECKING:
     import gradio as gr
 
-__all__ = ["CONCURRENCY", "VIEWS", "build_app"]
+__all__ = ["build_app"]
 
 
 def build_app(
@@ -32,7 +32,7 @@ def build_app(
     *,
     k: int = 5,
     docs: str | Path | None = None,
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
 ) -> gr.Blocks:
     """The chat app over one index. ``retrieve`` is also a named API endpoint for gradio_client.
 

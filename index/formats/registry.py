@@ -109,6 +109,12 @@ class FormatRegistry:
         is taken)."""
         return FormatRegistry((*self.formats, fmt))
 
+    def unsupported(self, suffix: str) -> str:
+        """Why a file with ``suffix`` is not read, naming the types that are."""
+        return (
+            f"unsupported file type {suffix or '(none)'!r}; docqa reads {', '.join(self.suffixes)}"
+        )
+
     def for_suffix(self, suffix: str) -> Format | None:
         """The format of files ending in ``suffix`` (``".MD"`` or ``".md"``); None if unread."""
         return self._by_suffix.get(suffix.lower())

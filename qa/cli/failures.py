@@ -22,7 +22,7 @@ from index import DocqaError, __version__, os_error_message
 
 from ..terminal import safe
 
-__all__ = ["BUG_EXIT", "USER_EXIT", "user_errors"]
+__all__ = ["user_errors"]
 
 USER_EXIT = 1
 # A bug exits like an uncaught Python exception; the last line says it is one.

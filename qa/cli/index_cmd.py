@@ -11,11 +11,16 @@ import click
 from index import AUTO_BACKEND as AUTO
 from index import (
     BACKENDS,
+    DEFAULT_MODEL,
     BuildSummary,
     IndexConfig,
+    IndexCorruptError,
+    IndexNotFoundError,
+    IndexPointerError,
     build_index,
     current_generation,
     default_index_dir,
+    newest_intact_generation,
     read_manifest,
 )
 
@@ -113,14 +118,6 @@ def build(
 
 def _model_of(index_dir: Path) -> str:
     """The model an existing index was built with, so re-indexing never switches models silently."""
-    from index import (
-        DEFAULT_MODEL,
-        IndexCorruptError,
-        IndexNotFoundError,
-        IndexPointerError,
-        newest_intact_generation,
-    )
-
     try:
         return read_manifest(current_generation(index_dir)).model
     except IndexPointerError:  # the sync repairs CURRENT from this generation: keep its model

@@ -28,12 +28,12 @@ def echo_json(value: Any) -> None:
     click.echo(safe_json(value))
 
 
-def listing(lines: list[str], *, at_most: int | None, more: str) -> list[str]:
-    """``lines``, or the first ``at_most`` of them and a last line saying how many were left
-    out and ``more`` (where to see them all). ``at_most=None``: all of them."""
+def listing(lines: list[str], *, at_most: int | None, more: str, indent: str = "  ") -> list[str]:
+    """``lines``, or the first ``at_most`` of them and a last line (indented by ``indent``)
+    saying how many were left out and ``more`` (where to see them all). ``at_most=None``: all."""
     if at_most is None or len(lines) <= at_most:
         return lines
-    return [*lines[:at_most], f"  ... and {len(lines) - at_most} more ({more})"]
+    return [*lines[:at_most], f"{indent}... and {len(lines) - at_most} more ({more})"]
 
 
 class _SafeHandler(logging.Handler):

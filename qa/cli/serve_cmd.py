@@ -16,9 +16,7 @@ from .group import cli, from_env, index_option, model_option, resolve_index
 from .index_cmd import build
 from .output import echo
 
-__all__ = ["BUNDLED_DOCS", "serve_cmd"]
-
-BUNDLED_DOCS = bundled_guide()  # docqa's own guide: docs/ in a checkout, qa/docs when installed
+__all__ = ["serve_cmd"]
 
 
 @cli.command("serve")
@@ -93,9 +91,9 @@ def serve_cmd(
     )
     check_exposure(host, auth=auth, no_auth=no_auth)  # refuse before a long index build
     if docs is None and index_dir is None:
-        if not BUNDLED_DOCS.is_dir():
+        docs = bundled_guide()  # docqa's own: docs/ in a checkout, qa/docs when installed
+        if not docs.is_dir():
             raise click.UsageError("docqa's own guide is not installed here; pass --docs DOCS")
-        docs = BUNDLED_DOCS
     if docs is not None:
         index_dir = resolve_index(index_dir, docs)
         echo(f"bringing the index of {docs} up to date in {index_dir} ...", err=True)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["FIRST_FEW", "LIST_AT_MOST", "skipped_lines"]
+from .output import listing
+
+__all__ = ["skipped_lines"]
 
 # Up to this many skipped files are listed one per line; more are summed up by reason.
 LIST_AT_MOST = 10
@@ -60,11 +62,9 @@ def _summary(group: list[Mapping[str, Any]]) -> list[str]:
     reasons = {_reason_alone(item) for item in group}
     shared = len(reasons) == 1
     why = reasons.pop() if shared else f"{group[0].get('code')} (reasons vary)"
-    lines = [f"  {_verb(group[0])} {len(group)} files: {why}"]
-    for item in group[:FIRST_FEW]:
-        lines.append(f"    {item['path']}" + ("" if shared else f": {item['reason']}"))
-    if len(group) > FIRST_FEW:
-        lines.append(
-            f"    ... and {len(group) - FIRST_FEW} more (--verbose or --json lists them all)"
-        )
-    return lines
+    paths = [f"    {item['path']}" + ("" if shared else f": {item['reason']}") for item in group]
+    more = "--verbose or --json lists them all"
+    return [
+        f"  {_verb(group[0])} {len(group)} files: {why}",
+        *listing(paths, at_most=FIRST_FEW, more=more, indent="    "),
+    ]

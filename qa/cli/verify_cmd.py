@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from index import verify_index
+
 from .group import cli, index_option, json_option, resolve_index
 from .output import echo, echo_json
 
@@ -25,8 +27,6 @@ def verify_cmd(index_dir: Path | None, docs: Path | None, as_json: bool) -> None
 
     Exits 1 when anything disagrees or a file changed since indexing.
     """
-    from index import verify_index
-
     report = verify_index(resolve_index(index_dir, docs), docs=docs)
     if as_json:
         echo_json(asdict(report) | {"ok": report.ok})
